@@ -59,14 +59,22 @@ public class CommandRunner {
         }
         if (!done) {
             killTree(p);
-            out.join(200);
-            err.join(200);
+            joinQuietly(out, 200);
+            joinQuietly(err, 200);
             throw new CommandTimeoutException(command, timeout, out.text() + err.text());
         }
-        out.join(1000);
-        err.join(1000);
+        joinQuietly(out, 1000);
+        joinQuietly(err, 1000);
         return new CommandResult(List.copyOf(command), p.exitValue(), out.text(), err.text(),
                 Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private static void joinQuietly(Thread t, long millis) {
+        try {
+            t.join(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private static void killTree(Process p) {
