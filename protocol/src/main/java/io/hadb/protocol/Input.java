@@ -1,0 +1,28 @@
+package io.hadb.protocol;
+
+/** Everything that can happen to a node. Every input carries the node's monotonic time in nanoseconds. */
+public sealed interface Input {
+    long now();
+
+    /** Time passes; the shell sends one at least every few milliseconds. */
+    record Tick(long now) implements Input {}
+
+    /** An authenticated message from {@code from} arrived on {@code link}. */
+    record Received(long now, int from, int link, Message message) implements Input {}
+
+    /** An operator intent given at this node; the answer comes as a {@link Decision.IntentResult}. */
+    record OperatorIntent(long now, long requestId, Intent intent) implements Input {}
+
+    /** The answer to a {@link Decision.FencePeer}. */
+    record FenceOutcome(long now, int peer, boolean fenced) implements Input {}
+
+    /**
+     * What replication says of a peer's copy, as seen on this node: in sync (connected, UpToDate) or not. The
+     * master records a peer that is not in sync as Outdated before it writes alone, and UpToDate again once
+     * it has resynced.
+     */
+    record PeerReplication(long now, int peer, boolean inSync) implements Input {}
+
+    /** This node's resources are released (mysqld stopped, unmounted, Secondary): a switchover may go on. */
+    record ResourcesReleased(long now) implements Input {}
+}

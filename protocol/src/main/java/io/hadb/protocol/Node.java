@@ -1,0 +1,788 @@
+package io.hadb.protocol;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * One node's protocol state machine: (state, input) → (state, output). No threads, sockets or clocks: time
+ * comes in with every input, messages and decisions go out in the {@link Output}.
+ *
+ * <p>Election with terms as in Raft (a vote persisted before it is sent; a candidate whose record is older
+ * loses); leader leases counted from the send time of the renewal that a majority acknowledged; voters that
+ * acknowledged a renewal refuse every other candidate for {@link Timings#voterWaitMs()}, also right after
+ * their own start, since they forgot whom they promised. The cluster record is replicated whole with every
+ * heartbeat and committed once a majority persisted it.
+ */
+public final class Node {
+    /** Deliberately broken variants, only for showing that the simulation's checker finds violations. */
+    enum Flaw {
+        /** The master counts its lease from when the acknowledgements arrived, not from when it sent. */
+        LEASE_FROM_ACK,
+        /** A vote for another node is not written to disk: a restart forgets it. */
+        VOTE_NOT_PERSISTED,
+        /** A restarted node votes at once instead of waiting out a promise it may have forgotten. */
+        NO_RESTART_WAIT,
+        /** Voters wait exactly the lease, with no margin for clocks running at different rates. */
+        NO_DRIFT_MARGIN
+    }
+
+    enum Role {
+        FOLLOWER,
+        CANDIDATE,
+        LEADER
+    }
+
+    private static final long MS = 1_000_000L;
+
+    private final ClusterConfig config;
+    private final NodeSpec me;
+    private final Timings t;
+    private final Random random;
+    private final Set<Flaw> flaws;
+    private final FailureDetector detector;
+
+    // persistent
+    private long term;
+    private int votedFor;
+    private ClusterRecord record;
+    private boolean dirty;
+
+    // volatile
+    private Role role = Role.FOLLOWER;
+    private int leader;
+    private long lastLeaderContact = Long.MIN_VALUE;
+    private long electionDeadline;
+    private long promiseUntil;
+    private int promisedTo;
+    private final Set<Integer> votes = new HashSet<>();
+    private long nextPing;
+    private boolean quorate;
+    private ClusterRecord committed = ClusterRecord.EMPTY;
+
+    // leader
+    private LeaseTracker lease;
+    private long seq;
+    private long nextHeartbeat;
+    private RecordVersion electedAt = RecordVersion.ZERO;
+    private final TreeMap<RecordVersion, ClusterRecord> proposals = new TreeMap<>();
+    private final Map<Integer, RecordVersion> persistedBy = new HashMap<>();
+    private final List<PendingReply> pendingReplies = new ArrayList<>();
+    private Handover handover;
+    private boolean serving;
+    private long serveTerm;
+
+    // replication as this node's DRBD sees it: peer -> in sync
+    private final Map<Integer, Boolean> replication = new HashMap<>();
+
+    // fencing (two-node clusters)
+    private final Set<Integer> fenced = new HashSet<>();
+    private int fencing;
+    private long nextFenceAttempt;
+
+    // intents given here and forwarded to the master
+    private final Map<Long, Long> forwarded = new HashMap<>();
+
+    private record PendingReply(RecordVersion version, int origin, long requestId, String message) {}
+
+    private record Handover(int target, long deadline, int origin, long requestId, String reason) {}
+
+    public Node(ClusterConfig config, int self, PersistentState persisted, long now, long randomSeed) {
+        this(config, self, persisted, now, randomSeed, EnumSet.noneOf(Flaw.class));
+    }
+
+    Node(ClusterConfig config, int self, PersistentState persisted, long now, long randomSeed, Set<Flaw> flaws) {
+        this.config = config;
+        this.me = config.node(self);
+        this.t = config.timings();
+        this.random = new Random(randomSeed);
+        this.flaws = flaws.isEmpty() ? EnumSet.noneOf(Flaw.class) : EnumSet.copyOf(flaws);
+        this.detector = new FailureDetector(config, self, now);
+        this.term = persisted.term();
+        this.votedFor = persisted.votedFor();
+        this.record = persisted.record();
+        // After a start this node does not know whom it promised its vote before: it waits as if it had
+        // just acknowledged a renewal, so a master it supported keeps its lease to the end.
+        this.promiseUntil = flaws.contains(Flaw.NO_RESTART_WAIT) ? now : now + voterWaitNanos();
+        this.promisedTo = 0;
+        this.electionDeadline = now + jitter();
+        this.nextPing = now;
+    }
+
+    // ---------------------------------------------------------------- step
+
+    public Output step(Input input) {
+        List<Outgoing> msgs = new ArrayList<>();
+        List<Decision> decs = new ArrayList<>();
+        long now = input.now();
+        if (input instanceof Input.Received r) {
+            receive(r, msgs, decs);
+        } else if (input instanceof Input.OperatorIntent oi) {
+            intent(now, me.id(), oi.requestId(), oi.intent(), msgs, decs);
+        } else if (input instanceof Input.FenceOutcome fo) {
+            fenceOutcome(fo, decs);
+        } else if (input instanceof Input.PeerReplication pr) {
+            replication.put(pr.peer(), pr.inSync());
+        } else if (input instanceof Input.ResourcesReleased) {
+            released(now, msgs, decs);
+        }
+        tick(now, msgs, decs);
+        PersistentState p = null;
+        if (dirty) {
+            p = persistentState();
+            dirty = false;
+        }
+        return new Output(p, msgs, decs);
+    }
+
+    // ---------------------------------------------------------------- time
+
+    private void tick(long now, List<Outgoing> msgs, List<Decision> decs) {
+        detector.tick(now, decs);
+        updateQuorum(decs);
+        expireForwarded(now, decs);
+        if (role == Role.LEADER) {
+            leaderTick(now, msgs, decs);
+        } else {
+            if (now >= nextPing) {
+                broadcast(new Message.Ping(term, leader, record.version()), msgs);
+                nextPing = now + t.heartbeatMs() * MS;
+            }
+            if (leader != 0 && now - lastLeaderContact >= t.failureTimeoutMs() * MS) {
+                decs.add(new Decision.LeaderChanged(term, 0, "master " + config.name(leader) + " silent for "
+                        + (now - lastLeaderContact) / MS + " ms"));
+                leader = 0;
+            }
+            maybeFence(now, decs);
+            maybeStandForElection(now, msgs, decs, 0);
+        }
+        updateServing(now, decs);
+    }
+
+    private void leaderTick(long now, List<Outgoing> msgs, List<Decision> decs) {
+        if (now >= nextHeartbeat) sendHeartbeat(now, msgs);
+        if (handover != null && now >= handover.deadline) {
+            reply(handover.origin, handover.requestId, false,
+                    "switchover to " + config.name(handover.target) + " abandoned: resources not released in time",
+                    msgs, decs);
+            handover = null;
+        }
+        reconcileRecord(now, msgs);
+        maybeFence(now, decs);
+    }
+
+    // ---------------------------------------------------------------- receive
+
+    private void receive(Input.Received r, List<Outgoing> msgs, List<Decision> decs) {
+        long now = r.now();
+        int from = r.from();
+        if (config.find(from).isEmpty() || from == me.id()) return;
+        detector.heard(from, r.link(), now, decs);
+        if (fenced.remove(from)) {
+            if (lease != null) lease.creditsChanged(now, fenced);
+        }
+        Message m = r.message();
+        if (m instanceof Message.Heartbeat hb) {
+            onHeartbeat(now, from, r.link(), hb, msgs, decs);
+        } else if (m instanceof Message.HeartbeatAck ack) {
+            onAck(now, from, ack, msgs, decs);
+        } else if (m instanceof Message.VoteRequest vr) {
+            onVoteRequest(now, from, r.link(), vr, msgs, decs);
+        } else if (m instanceof Message.VoteResponse vr) {
+            onVoteResponse(now, from, vr, msgs, decs);
+        } else if (m instanceof Message.IntentRequest ir) {
+            intent(now, from, ir.requestId(), ir.intent(), msgs, decs);
+        } else if (m instanceof Message.IntentReply ir) {
+            if (forwarded.remove(ir.requestId()) != null)
+                decs.add(new Decision.IntentResult(ir.requestId(), ir.accepted(), ir.message()));
+        } else if (m instanceof Message.TimeoutNow tn) {
+            if (tn.term() == term && role != Role.LEADER) {
+                if (promisedTo == from) promiseUntil = now;
+                maybeStandForElection(now, msgs, decs, from);
+            }
+        } else if (m instanceof Message.LeaseReleased lr) {
+            if (lr.term() == term && promisedTo == from) promiseUntil = now;
+        }
+        // a Ping only feeds the failure detector
+    }
+
+    private void onHeartbeat(long now, int from, int link, Message.Heartbeat hb, List<Outgoing> msgs,
+                             List<Decision> decs) {
+        if (hb.term() < term) {
+            msgs.add(new Outgoing(from, link, new Message.HeartbeatAck(term, hb.seq(), record.version())));
+            return;
+        }
+        if (hb.term() > term) adoptTerm(hb.term(), "heartbeat from " + config.name(from), decs);
+        if (role == Role.LEADER) {
+            // Same term, two leaders: cannot happen while votes are persisted. Never serve on it.
+            stepDown(now, "another master " + config.name(from) + " in term " + term, decs);
+        }
+        if (role == Role.CANDIDATE) role = Role.FOLLOWER;
+        if (leader != from) decs.add(new Decision.LeaderChanged(term, from, "heartbeat in term " + term));
+        leader = from;
+        lastLeaderContact = now;
+        electionDeadline = now + t.failureTimeoutMs() * MS + jitter();
+        promiseUntil = Math.max(promiseUntil, now + voterWaitNanos());
+        promisedTo = from;
+        if (hb.record().version().newerThan(record.version())) {
+            record = hb.record();
+            dirty = true;
+        }
+        if (record.version().equals(hb.committed()) && !committed.version().equals(hb.committed())) {
+            committed = record;
+        }
+        msgs.add(new Outgoing(from, link, new Message.HeartbeatAck(term, hb.seq(), record.version())));
+    }
+
+    private void onAck(long now, int from, Message.HeartbeatAck ack, List<Outgoing> msgs, List<Decision> decs) {
+        if (ack.term() > term) {
+            adoptTerm(ack.term(), config.name(from) + " is in a newer term", decs);
+            return;
+        }
+        if (role != Role.LEADER || ack.term() != term) return;
+        lease.acked(from, ack.seq(), now, fenced);
+        persistedBy.merge(from, ack.persisted(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+        advanceCommit(msgs, decs);
+    }
+
+    private void onVoteRequest(long now, int from, int link, Message.VoteRequest vr, List<Outgoing> msgs,
+                               List<Decision> decs) {
+        if (vr.term() < term) {
+            msgs.add(new Outgoing(from, link, new Message.VoteResponse(term, false)));
+            return;
+        }
+        if (vr.transferFrom() != 0 && vr.transferFrom() == promisedTo) {
+            // the master we promised handed the role over: our promise to it ends here
+            promiseUntil = now;
+        }
+        if (now < promiseUntil && promisedTo != from) {
+            // still promised to a master (or just started): do not even adopt the term, so a node coming
+            // back from a partition cannot depose a master that holds its lease
+            msgs.add(new Outgoing(from, link, new Message.VoteResponse(term, false)));
+            return;
+        }
+        if (vr.term() > term) adoptTerm(vr.term(), "vote request from " + config.name(from), decs);
+        boolean grant = (votedFor == 0 || votedFor == from)
+                && config.node(from).isData()
+                && vr.recordVersion().atLeast(record.version())
+                && !record.isOutdated(from)
+                && !record.isStandby(from);
+        if (grant) {
+            votedFor = from;
+            dirty = true;
+            electionDeadline = now + t.failureTimeoutMs() * MS + jitter();
+            decs.add(new Decision.Voted(term, from));
+        }
+        msgs.add(new Outgoing(from, link, new Message.VoteResponse(term, grant)));
+    }
+
+    private void onVoteResponse(long now, int from, Message.VoteResponse vr, List<Outgoing> msgs,
+                                List<Decision> decs) {
+        if (vr.term() > term) {
+            adoptTerm(vr.term(), config.name(from) + " is in a newer term", decs);
+            return;
+        }
+        if (role != Role.CANDIDATE || vr.term() != term || !vr.granted()) return;
+        votes.add(from);
+        if (votesFor(votes) >= config.quorum()) becomeLeader(now, msgs, decs);
+    }
+
+    // ---------------------------------------------------------------- election
+
+    private void maybeStandForElection(long now, List<Outgoing> msgs, List<Decision> decs, int transferFrom) {
+        boolean transfer = transferFrom != 0;
+        if (!transfer && now < electionDeadline) return;
+        if (!transfer && leader != 0) return;
+        String why = ineligible(now, transfer);
+        if (why != null) return;
+        term++;
+        votedFor = me.id();
+        dirty = true;
+        role = Role.CANDIDATE;
+        votes.clear();
+        votes.add(me.id());
+        electionDeadline = now + t.failureTimeoutMs() * MS + jitter();
+        String reason = transfer ? "switchover from " + config.name(transferFrom)
+                : leaderSilenceReason(now);
+        decs.add(new Decision.ElectionStarted(term, reason));
+        broadcast(new Message.VoteRequest(term, record.version(), transferFrom), msgs);
+        if (votesFor(votes) >= config.quorum()) becomeLeader(now, msgs, decs);
+    }
+
+    private String leaderSilenceReason(long now) {
+        if (record.master() != 0 && record.master() != me.id()) {
+            long silent = detector.silentMs(record.master(), now);
+            return "master " + config.name(record.master()) + (silent == Long.MAX_VALUE ? " not heard since start"
+                    : " silent for " + silent + " ms");
+        }
+        return "no master";
+    }
+
+    /** Why this node may not stand for election now, or null. */
+    private String ineligible(long now, boolean transfer) {
+        if (!me.isData()) return "witness";
+        if (role == Role.LEADER) return "already master";
+        if (record.isStandby(me.id())) return "in standby";
+        if (record.isOutdated(me.id())) return "data Outdated";
+        if (!transfer && now < promiseUntil) return "promised";
+        if (config.twoNodeMode()) {
+            for (NodeSpec n : config.nodes())
+                if (n.id() != me.id() && !detector.heardSinceStart(n.id()) && !fenced.contains(n.id()))
+                    return "waiting for all nodes since start";
+        }
+        if (reachableVotes() < config.quorum()) return "no quorum";
+        return null;
+    }
+
+    private void becomeLeader(long now, List<Outgoing> msgs, List<Decision> decs) {
+        role = Role.LEADER;
+        leader = me.id();
+        lease = new LeaseTracker(config, me.id(), flaws.contains(Flaw.LEASE_FROM_ACK));
+        persistedBy.clear();
+        proposals.clear();
+        handover = null;
+        List<String> from = new ArrayList<>();
+        for (int v : votes) if (v != me.id()) from.add(config.name(v));
+        for (int f : fenced) from.add(config.name(f) + "(fenced)");
+        record = record.next(term, "elected in term " + term).withMaster(me.id());
+        electedAt = record.version();
+        proposals.put(record.version(), record);
+        dirty = true;
+        decs.add(new Decision.LeaderChanged(term, me.id(), "elected in term " + term + " with votes of "
+                + (from.isEmpty() ? "itself alone" : String.join("+", from))));
+        sendHeartbeat(now, msgs);
+        advanceCommit(msgs, decs);
+    }
+
+    private void adoptTerm(long newTerm, String why, List<Decision> decs) {
+        term = newTerm;
+        votedFor = 0;
+        dirty = true;
+        if (role != Role.FOLLOWER) {
+            role = Role.FOLLOWER;
+            lease = null;
+            handover = null;
+            failPendingReplies("master changed (" + why + ") before the change was committed; retry", decs);
+        }
+        if (leader != 0) {
+            leader = 0;
+            decs.add(new Decision.LeaderChanged(term, 0, why));
+        }
+    }
+
+    private void stepDown(long now, String why, List<Decision> decs) {
+        role = Role.FOLLOWER;
+        leader = 0;
+        lease = null;
+        handover = null;
+        failPendingReplies("master stepped down: " + why, decs);
+    }
+
+    // ---------------------------------------------------------------- leader
+
+    private void sendHeartbeat(long now, List<Outgoing> msgs) {
+        seq++;
+        lease.sent(seq, now, fenced);
+        // the master is a voter too: it will not vote for anyone else while its own lease may run
+        promiseUntil = Math.max(promiseUntil, now + voterWaitNanos());
+        promisedTo = me.id();
+        broadcast(new Message.Heartbeat(term, seq, record, committed.version()), msgs);
+        nextHeartbeat = now + t.heartbeatMs() * MS;
+    }
+
+    private void propose(ClusterRecord next, long now, List<Outgoing> msgs) {
+        record = next;
+        proposals.put(next.version(), next);
+        dirty = true;
+        sendHeartbeat(now, msgs);
+    }
+
+    private void advanceCommit(List<Outgoing> msgs, List<Decision> decs) {
+        RecordVersion best = null;
+        for (RecordVersion v : proposals.descendingKeySet()) {
+            int n = me.votes();
+            for (NodeSpec s : config.nodes()) {
+                if (s.id() == me.id()) continue;
+                RecordVersion p = persistedBy.get(s.id());
+                if (fenced.contains(s.id()) || (p != null && p.atLeast(v))) n += s.votes();
+            }
+            if (n >= config.quorum()) {
+                best = v;
+                break;
+            }
+        }
+        if (best == null || committed.version().atLeast(best)) return;
+        committed = proposals.get(best);
+        proposals.headMap(best, false).clear();
+        decs.add(new Decision.RecordCommitted(committed));
+        Iterator<PendingReply> it = pendingReplies.iterator();
+        while (it.hasNext()) {
+            PendingReply pr = it.next();
+            if (committed.version().atLeast(pr.version)) {
+                it.remove();
+                reply(pr.origin, pr.requestId, true, pr.message, msgs, decs);
+            }
+        }
+    }
+
+    /** Make the record say what replication says: a peer not in sync is Outdated before we write alone. */
+    private void reconcileRecord(long now, List<Outgoing> msgs) {
+        ClusterRecord next = record;
+        List<String> why = new ArrayList<>();
+        for (var e : replication.entrySet()) {
+            int peer = e.getKey();
+            if (peer == me.id() || config.find(peer).isEmpty() || !config.node(peer).isData()) continue;
+            boolean inSync = e.getValue();
+            if (!inSync && next.dataState(peer).upToDate()) {
+                next = next.withDataState(peer, DataState.outdatedSince(term));
+                why.add(config.name(peer) + " Outdated (replication lost)");
+            } else if (inSync && !next.dataState(peer).upToDate()) {
+                next = next.withDataState(peer, DataState.UP_TO_DATE);
+                why.add(config.name(peer) + " UpToDate (resynced)");
+            }
+        }
+        if (next != record) propose(next.next(term, String.join(", ", why)), now, msgs);
+    }
+
+    private void updateServing(long now, List<Decision> decs) {
+        boolean may = role == Role.LEADER && lease != null
+                && now < lease.validUntil() - t.stopMarginMs() * MS
+                && committed.version().atLeast(electedAt)
+                && handover == null;
+        if (may == serving && (!may || serveTerm == term)) return;
+        String reason;
+        if (may) {
+            reason = "lease in term " + term + " until +" + (lease.validUntil() - now) / MS + " ms";
+        } else if (role != Role.LEADER) {
+            reason = "no longer master in term " + serveTerm;
+        } else if (handover != null) {
+            reason = handover.reason;
+        } else {
+            reason = "lease in term " + term + " not renewed by a majority; "
+                    + (lease.validUntil() - now) / MS + " ms left";
+        }
+        serving = may;
+        serveTerm = term;
+        decs.add(new Decision.ServeChanged(may, term, reason));
+    }
+
+    // ---------------------------------------------------------------- intents
+
+    private void intent(long now, int origin, long requestId, Intent intent, List<Outgoing> msgs,
+                        List<Decision> decs) {
+        if (role != Role.LEADER) {
+            if (origin != me.id()) {
+                reply(origin, requestId, false, "not master" + (leader != 0 ? "; master is " + config.name(leader) : ""),
+                        msgs, decs);
+            } else if (leader != 0 && detector.up(leader)) {
+                forwarded.put(requestId, now + (t.handoverTimeoutMs() + t.leaseMs()) * MS);
+                for (int l = 0; l < config.node(leader).links(); l++)
+                    msgs.add(new Outgoing(leader, l, new Message.IntentRequest(requestId, intent)));
+            } else {
+                decs.add(new Decision.IntentResult(requestId, false, "no master is known (no quorum?)"));
+            }
+            return;
+        }
+        if (intent instanceof Intent.Maintenance m) {
+            if (record.maintenance() == m.on()) {
+                reply(origin, requestId, true, "maintenance is already " + (m.on() ? "on" : "off"), msgs, decs);
+            } else {
+                changeRecord(record.withMaintenance(m.on()), "maintenance " + (m.on() ? "on" : "off"),
+                        origin, requestId, now, msgs);
+            }
+        } else if (intent instanceof Intent.Unstandby u) {
+            if (config.find(u.node()).isEmpty()) {
+                reply(origin, requestId, false, "unknown node " + u.node(), msgs, decs);
+            } else if (!record.isStandby(u.node())) {
+                reply(origin, requestId, true, config.name(u.node()) + " is not in standby", msgs, decs);
+            } else {
+                changeRecord(record.withStandby(u.node(), false), config.name(u.node()) + " out of standby",
+                        origin, requestId, now, msgs);
+            }
+        } else if (intent instanceof Intent.Standby s) {
+            if (config.find(s.node()).isEmpty() || !config.node(s.node()).isData()) {
+                reply(origin, requestId, false, "no data node " + s.node(), msgs, decs);
+            } else if (record.isStandby(s.node())) {
+                reply(origin, requestId, true, config.name(s.node()) + " is already in standby", msgs, decs);
+            } else if (s.node() == me.id()) {
+                int target = chooseTarget(0);
+                if (target == 0) {
+                    reply(origin, requestId, false, "no other node can take over: none is up, UpToDate and "
+                            + "out of standby", msgs, decs);
+                } else {
+                    record = record.next(term, config.name(me.id()) + " to standby").withStandby(me.id(), true);
+                    proposals.put(record.version(), record);
+                    dirty = true;
+                    startHandover(now, target, origin, requestId,
+                            "standby of " + config.name(me.id()) + ": handing over to " + config.name(target), decs);
+                    sendHeartbeat(now, msgs);
+                }
+            } else {
+                changeRecord(record.withStandby(s.node(), true), config.name(s.node()) + " to standby",
+                        origin, requestId, now, msgs);
+            }
+        } else if (intent instanceof Intent.Switchover sw) {
+            if (handover != null) {
+                reply(origin, requestId, false, "a switchover to " + config.name(handover.target)
+                        + " is already under way", msgs, decs);
+            } else if (sw.target() == me.id()) {
+                reply(origin, requestId, false, "already master", msgs, decs);
+            } else {
+                String bad = sw.target() == 0 ? null : targetProblem(sw.target());
+                int target = bad == null ? chooseTarget(sw.target()) : 0;
+                if (target == 0) {
+                    reply(origin, requestId, false, bad != null ? bad
+                            : "no other node can take over: none is up, UpToDate and out of standby", msgs, decs);
+                } else {
+                    startHandover(now, target, origin, requestId, "switchover to " + config.name(target), decs);
+                }
+            }
+        }
+    }
+
+    private void changeRecord(ClusterRecord content, String reason, int origin, long requestId, long now,
+                              List<Outgoing> msgs) {
+        ClusterRecord next = content.next(term, reason);
+        pendingReplies.add(new PendingReply(next.version(), origin, requestId, reason + ": committed"));
+        propose(next, now, msgs);
+    }
+
+    private String targetProblem(int target) {
+        if (config.find(target).isEmpty()) return "unknown node " + target;
+        NodeSpec n = config.node(target);
+        if (!n.isData()) return n.name() + " is a witness: it cannot be master";
+        if (!detector.up(target)) return n.name() + " is not reachable";
+        if (record.isOutdated(target)) return n.name() + " is Outdated: promoting it would lose data";
+        if (record.isStandby(target)) return n.name() + " is in standby";
+        if (Boolean.FALSE.equals(replication.get(target))) return n.name() + " is not in sync with the master";
+        return null;
+    }
+
+    private int chooseTarget(int wanted) {
+        if (wanted != 0) return targetProblem(wanted) == null ? wanted : 0;
+        for (NodeSpec n : config.nodes())
+            if (n.id() != me.id() && targetProblem(n.id()) == null) return n.id();
+        return 0;
+    }
+
+    private void startHandover(long now, int target, int origin, long requestId, String reason,
+                               List<Decision> decs) {
+        handover = new Handover(target, now + t.handoverTimeoutMs() * MS, origin, requestId, reason);
+        decs.add(new Decision.Release(target, reason));
+        updateServing(now, decs);
+    }
+
+    private void released(long now, List<Outgoing> msgs, List<Decision> decs) {
+        if (role != Role.LEADER || handover == null) return;
+        Handover h = handover;
+        if (targetProblem(h.target) != null) {
+            reply(h.origin, h.requestId, false, "switchover abandoned: " + targetProblem(h.target), msgs, decs);
+            handover = null;
+            return;
+        }
+        // Resources are down: give the lease up and tell the target to stand now.
+        lease.release();
+        role = Role.FOLLOWER;
+        lease = null;
+        handover = null;
+        leader = 0;
+        promiseUntil = now;
+        promisedTo = 0;
+        electionDeadline = now + 2 * t.failureTimeoutMs() * MS + jitter();
+        decs.add(new Decision.LeaderChanged(term, 0, h.reason + ": resources released, lease given up"));
+        for (int l = 0; l < config.node(h.target).links(); l++)
+            msgs.add(new Outgoing(h.target, l, new Message.TimeoutNow(term)));
+        broadcast(new Message.LeaseReleased(term), msgs);
+        failPendingReplies("master handed over before the change was committed; retry", decs);
+        reply(h.origin, h.requestId, true, h.reason + ": old master released its resources", msgs, decs);
+    }
+
+    private void reply(int origin, long requestId, boolean ok, String message, List<Outgoing> msgs,
+                       List<Decision> decs) {
+        if (origin == me.id()) {
+            decs.add(new Decision.IntentResult(requestId, ok, message));
+        } else {
+            for (int l = 0; l < config.node(origin).links(); l++)
+                msgs.add(new Outgoing(origin, l, new Message.IntentReply(requestId, ok, message)));
+        }
+    }
+
+    private void failPendingReplies(String why, List<Decision> decs) {
+        // only the local ones can be answered without sending; remote origins time out on their side
+        for (PendingReply pr : pendingReplies)
+            if (pr.origin == me.id()) decs.add(new Decision.IntentResult(pr.requestId, false, why));
+        pendingReplies.clear();
+    }
+
+    private void expireForwarded(long now, List<Decision> decs) {
+        Iterator<Map.Entry<Long, Long>> it = forwarded.entrySet().iterator();
+        while (it.hasNext()) {
+            var e = it.next();
+            if (now >= e.getValue()) {
+                it.remove();
+                decs.add(new Decision.IntentResult(e.getKey(), false, "no answer from the master"));
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- fencing
+
+    private void maybeFence(long now, List<Decision> decs) {
+        if (!config.twoNodeMode() || !me.isData() || fencing != 0 || now < nextFenceAttempt) return;
+        if (record.isStandby(me.id()) || record.isOutdated(me.id())) return;
+        for (NodeSpec n : config.nodes()) {
+            if (n.id() == me.id() || fenced.contains(n.id())) continue;
+            Long down = detector.downSince(n.id());
+            if (down == null) continue;
+            // wait for all since start: a node that comes back must not fence the one that carried on
+            if (!detector.heardSinceStart(n.id())) return;
+            // the master fences at once; the other waits its delay, so the two do not fence each other
+            long delay = record.master() == me.id() ? 0 : me.fenceDelayMs();
+            if (now - down < delay * MS) return;
+            String reason = n.name() + " silent for " + detector.silentMs(n.id(), now) + " ms and no majority without it";
+            if (config.unsafeNoFencing() && !config.fencing()) {
+                fenced.add(n.id());
+                decs.add(new Decision.FencePeer(n.id(), reason + " (unsafe: no fencing configured, assumed down)"));
+                if (promisedTo == n.id()) promiseUntil = now;
+                if (lease != null) lease.creditsChanged(now, fenced);
+            } else {
+                fencing = n.id();
+                decs.add(new Decision.FencePeer(n.id(), reason));
+            }
+            return;
+        }
+    }
+
+    private void fenceOutcome(Input.FenceOutcome fo, List<Decision> decs) {
+        if (fo.peer() != fencing) return;
+        fencing = 0;
+        if (fo.fenced()) {
+            fenced.add(fo.peer());
+            // the peer is powered off: whatever it was promised is void
+            if (promisedTo == fo.peer()) promiseUntil = fo.now();
+            if (lease != null) lease.creditsChanged(fo.now(), fenced);
+        } else {
+            nextFenceAttempt = fo.now() + t.fenceRetryMs() * MS;
+        }
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    private void broadcast(Message m, List<Outgoing> msgs) {
+        for (NodeSpec n : config.nodes()) {
+            if (n.id() == me.id()) continue;
+            for (int l = 0; l < n.links(); l++) msgs.add(new Outgoing(n.id(), l, m));
+        }
+    }
+
+    private int votesFor(Set<Integer> ids) {
+        int n = 0;
+        for (NodeSpec s : config.nodes()) if (ids.contains(s.id()) || fenced.contains(s.id())) n += s.votes();
+        return n;
+    }
+
+    private int reachableVotes() {
+        int n = me.votes();
+        for (NodeSpec s : config.nodes())
+            if (s.id() != me.id() && (detector.up(s.id()) || fenced.contains(s.id()))) n += s.votes();
+        return n;
+    }
+
+    private void updateQuorum(List<Decision> decs) {
+        int v = reachableVotes();
+        boolean q = v >= config.quorum();
+        if (q != quorate) {
+            quorate = q;
+            decs.add(new Decision.QuorumChanged(q, v, config.quorum()));
+        }
+    }
+
+    private long jitter() {
+        long j = t.electionJitterMs() <= 0 ? 0 : (long) (random.nextDouble() * t.electionJitterMs());
+        // the node the record names as master stands first: a restart keeps the master where it was
+        if (record != null && record.master() == me.id()) j /= 4;
+        return j * MS;
+    }
+
+    private PersistentState persistentState() {
+        int vote = flaws.contains(Flaw.VOTE_NOT_PERSISTED) && votedFor != me.id() ? 0 : votedFor;
+        return new PersistentState(term, vote, record);
+    }
+
+    private long voterWaitNanos() {
+        return (flaws.contains(Flaw.NO_DRIFT_MARGIN) ? t.leaseMs() : t.voterWaitMs()) * MS;
+    }
+
+    // ---------------------------------------------------------------- queries
+
+    public int id() {
+        return me.id();
+    }
+
+    public long term() {
+        return term;
+    }
+
+    public Role role() {
+        return role;
+    }
+
+    public boolean isLeader() {
+        return role == Role.LEADER;
+    }
+
+    /** The master this node follows, itself when it is master, 0 when none is known. */
+    public int leader() {
+        return leader;
+    }
+
+    public boolean serving() {
+        return serving;
+    }
+
+    /** Whether this node holds a valid lease at {@code now} (its own clock). */
+    public boolean leaseValid(long now) {
+        return role == Role.LEADER && lease != null && lease.valid(now);
+    }
+
+    /** Lease time left in ms (0 when none). */
+    public long leaseRemainingMs(long now) {
+        return leaseValid(now) ? (lease.validUntil() - now) / MS : 0;
+    }
+
+    public ClusterRecord record() {
+        return record;
+    }
+
+    /** The newest record this node knows to be committed. */
+    public ClusterRecord committedRecord() {
+        return committed;
+    }
+
+    public boolean quorate() {
+        return quorate;
+    }
+
+    public boolean peerUp(int peer) {
+        return detector.up(peer);
+    }
+
+    public boolean linkUp(int peer, int link) {
+        return detector.linkUp(peer, link);
+    }
+
+    public boolean fenced(int peer) {
+        return fenced.contains(peer);
+    }
+
+    public ClusterConfig config() {
+        return config;
+    }
+}
