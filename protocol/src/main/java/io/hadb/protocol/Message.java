@@ -5,11 +5,16 @@ package io.hadb.protocol;
  * the body.
  */
 public sealed interface Message {
-    /** Liveness and view from a node that is not master: sent to every peer on every link each heartbeat. */
-    record Ping(long term, int leader, RecordVersion recordVersion) implements Message {}
+    /**
+     * Liveness and view from a node that is not master: sent to every peer on every link each heartbeat.
+     * {@code boot} is the sender's random id for this start; {@code echo} the recipient's, as last heard: a
+     * message that echoes our boot id was sent after we started, so it is not a stale one from the network.
+     */
+    record Ping(long term, int leader, RecordVersion recordVersion, long boot, long echo) implements Message {}
 
     /** The master's lease renewal, carrying the whole record and what of it is committed. */
-    record Heartbeat(long term, long seq, ClusterRecord record, RecordVersion committed) implements Message {}
+    record Heartbeat(long term, long seq, ClusterRecord record, RecordVersion committed, long boot, long echo)
+            implements Message {}
 
     /** A voter's acknowledgement of a renewal: it has persisted {@code persisted} and promises its vote. */
     record HeartbeatAck(long term, long seq, RecordVersion persisted) implements Message {}

@@ -83,6 +83,10 @@ public final class Node {
     private final Map<Integer, Boolean> replication = new HashMap<>();
 
     // fencing (two-node clusters)
+    private final Map<Integer, RecordVersion> peerRecord = new HashMap<>();
+    private final long boot;
+    private final Map<Integer, Long> peerBoot = new HashMap<>();
+    private final Set<Integer> freshSinceStart = new HashSet<>();
     private final Set<Integer> fenced = new HashSet<>();
     private int fencing;
     private long nextFenceAttempt;
@@ -103,6 +107,8 @@ public final class Node {
         this.me = config.node(self);
         this.t = config.timings();
         this.random = new Random(randomSeed);
+        long b = random.nextLong();
+        this.boot = b == 0 ? 1 : b;
         this.flaws = flaws.isEmpty() ? EnumSet.noneOf(Flaw.class) : EnumSet.copyOf(flaws);
         this.detector = new FailureDetector(config, self, now);
         this.term = persisted.term();
@@ -152,7 +158,11 @@ public final class Node {
             leaderTick(now, msgs, decs);
         } else {
             if (now >= nextPing) {
-                broadcast(new Message.Ping(term, leader, record.version()), msgs);
+                for (NodeSpec n : config.nodes()) {
+                    if (n.id() == me.id()) continue;
+                    Message ping = new Message.Ping(term, leader, record.version(), boot, peerBoot.getOrDefault(n.id(), 0L));
+                    for (int l = 0; l < n.links(); l++) msgs.add(new Outgoing(n.id(), l, ping));
+                }
                 nextPing = now + t.heartbeatMs() * MS;
             }
             if (leader != 0 && now - lastLeaderContact >= t.failureTimeoutMs() * MS) {
@@ -175,6 +185,13 @@ public final class Node {
             handover = null;
         }
         reconcileRecord(now, msgs);
+        if (record.isStandby(me.id()) && handover == null && committed.version().atLeast(electedAt)) {
+            // a node in standby leads only to keep the record moving: it hands over once another can serve
+            int target = chooseTarget(0);
+            if (target != 0)
+                startHandover(now, target, me.id(), 0, config.name(me.id()) + " is in standby: handing over to "
+                        + config.name(target), decs);
+        }
         maybeFence(now, decs);
     }
 
@@ -189,6 +206,8 @@ public final class Node {
             if (lease != null) lease.creditsChanged(now, fenced);
         }
         Message m = r.message();
+        if (m instanceof Message.Ping p) heardFrom(from, p.boot(), p.echo(), p.recordVersion());
+        if (m instanceof Message.Heartbeat hb) heardFrom(from, hb.boot(), hb.echo(), hb.record().version());
         if (m instanceof Message.Heartbeat hb) {
             onHeartbeat(now, from, r.link(), hb, msgs, decs);
         } else if (m instanceof Message.HeartbeatAck ack) {
@@ -211,6 +230,12 @@ public final class Node {
             if (lr.term() == term && promisedTo == from) promiseUntil = now;
         }
         // a Ping only feeds the failure detector
+    }
+
+    private void heardFrom(int peer, long peerBootId, long echo, RecordVersion told) {
+        peerBoot.put(peer, peerBootId);
+        if (echo == boot) freshSinceStart.add(peer);
+        peerRecord.merge(peer, told, (a, b) -> a.compareTo(b) >= 0 ? a : b);
     }
 
     private void onHeartbeat(long now, int from, int link, Message.Heartbeat hb, List<Outgoing> msgs,
@@ -269,11 +294,13 @@ public final class Node {
             return;
         }
         if (vr.term() > term) adoptTerm(vr.term(), "vote request from " + config.name(from), decs);
+        // A candidate with a newer record knows better than we do whether it is Outdated or in standby (it
+        // checks that itself before standing); with the same version, ours says the same as its own.
+        boolean newer = vr.recordVersion().newerThan(record.version());
         boolean grant = (votedFor == 0 || votedFor == from)
                 && config.node(from).isData()
                 && vr.recordVersion().atLeast(record.version())
-                && !record.isOutdated(from)
-                && !record.isStandby(from);
+                && (newer || !record.isOutdated(from));
         if (grant) {
             votedFor = from;
             dirty = true;
@@ -329,12 +356,11 @@ public final class Node {
     private String ineligible(long now, boolean transfer) {
         if (!me.isData()) return "witness";
         if (role == Role.LEADER) return "already master";
-        if (record.isStandby(me.id())) return "in standby";
         if (record.isOutdated(me.id())) return "data Outdated";
         if (!transfer && now < promiseUntil) return "promised";
         if (config.twoNodeMode()) {
             for (NodeSpec n : config.nodes())
-                if (n.id() != me.id() && !detector.heardSinceStart(n.id()) && !fenced.contains(n.id()))
+                if (n.id() != me.id() && !freshSinceStart.contains(n.id()) && !fenced.contains(n.id()))
                     return "waiting for all nodes since start";
         }
         if (reachableVotes() < config.quorum()) return "no quorum";
@@ -393,7 +419,12 @@ public final class Node {
         // the master is a voter too: it will not vote for anyone else while its own lease may run
         promiseUntil = Math.max(promiseUntil, now + voterWaitNanos());
         promisedTo = me.id();
-        broadcast(new Message.Heartbeat(term, seq, record, committed.version()), msgs);
+        for (NodeSpec n : config.nodes()) {
+            if (n.id() == me.id()) continue;
+            Message hb = new Message.Heartbeat(term, seq, record, committed.version(), boot,
+                    peerBoot.getOrDefault(n.id(), 0L));
+            for (int l = 0; l < n.links(); l++) msgs.add(new Outgoing(n.id(), l, hb));
+        }
         nextHeartbeat = now + t.heartbeatMs() * MS;
     }
 
@@ -453,6 +484,7 @@ public final class Node {
 
     private void updateServing(long now, List<Decision> decs) {
         boolean may = role == Role.LEADER && lease != null
+                && !record.isStandby(me.id())
                 && now < lease.validUntil() - t.stopMarginMs() * MS
                 && committed.version().atLeast(electedAt)
                 && handover == null;
@@ -606,6 +638,7 @@ public final class Node {
 
     private void reply(int origin, long requestId, boolean ok, String message, List<Outgoing> msgs,
                        List<Decision> decs) {
+        if (requestId == 0) return; // a hand-over the node started itself: nobody waits for an answer
         if (origin == me.id()) {
             decs.add(new Decision.IntentResult(requestId, ok, message));
         } else {
@@ -641,8 +674,11 @@ public final class Node {
             if (n.id() == me.id() || fenced.contains(n.id())) continue;
             Long down = detector.downSince(n.id());
             if (down == null) continue;
-            // wait for all since start: a node that comes back must not fence the one that carried on
-            if (!detector.heardSinceStart(n.id())) return;
+            // wait for all since start: a node that comes back must not fence the one that carried on, nor
+            // take over while the peer has told it of a newer record than its own (it may be Outdated there)
+            if (!freshSinceStart.contains(n.id())) return;
+            RecordVersion peerHas = peerRecord.get(n.id());
+            if (peerHas != null && peerHas.newerThan(record.version())) return;
             // the master fences at once; the other waits its delay, so the two do not fence each other
             long delay = record.master() == me.id() ? 0 : me.fenceDelayMs();
             if (now - down < delay * MS) return;
@@ -706,8 +742,10 @@ public final class Node {
 
     private long jitter() {
         long j = t.electionJitterMs() <= 0 ? 0 : (long) (random.nextDouble() * t.electionJitterMs());
-        // the node the record names as master stands first: a restart keeps the master where it was
+        // the node the record names as master stands first: a restart keeps the master where it was;
+        // a node in standby stands last
         if (record != null && record.master() == me.id()) j /= 4;
+        if (record != null && record.isStandby(me.id())) j += t.failureTimeoutMs();
         return j * MS;
     }
 
@@ -757,6 +795,15 @@ public final class Node {
         return leaseValid(now) ? (lease.validUntil() - now) / MS : 0;
     }
 
+    /** Why this node is not standing for master right now (null when it is master or may stand). */
+    public String whyNotCandidate(long now) {
+        if (role == Role.LEADER) return null;
+        String why = ineligible(now, false);
+        if (why == null && leader != 0) return "following " + config.name(leader);
+        if (why == null && now < electionDeadline) return "election timer " + (electionDeadline - now) / MS + " ms";
+        return why;
+    }
+
     public ClusterRecord record() {
         return record;
     }
@@ -764,6 +811,18 @@ public final class Node {
     /** The newest record this node knows to be committed. */
     public ClusterRecord committedRecord() {
         return committed;
+    }
+
+    /**
+     * Whether this master may write without {@code peer}: the committed record says the peer is Outdated and
+     * no newer proposal (say, one marking it resynced) is in flight. The answer DRBD's fence-peer handler needs.
+     */
+    public boolean peerConfirmedOutdated(int peer) {
+        if (role != Role.LEADER || !committed.isOutdated(peer)) return false;
+        // a proposal in flight that marks it UpToDate may already be on a majority's disks: not yet safe
+        for (var e : proposals.tailMap(committed.version(), false).values())
+            if (!e.isOutdated(peer)) return false;
+        return record.isOutdated(peer);
     }
 
     public boolean quorate() {
