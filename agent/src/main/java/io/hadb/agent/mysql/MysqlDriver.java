@@ -48,8 +48,13 @@ public final class MysqlDriver implements AutoCloseable {
     private ScheduledFuture<?> monitor;
 
     public MysqlDriver(MysqlConfig config, CommandRunner runner) {
+        this(config, runner, "systemctl");
+    }
+
+    MysqlDriver(MysqlConfig config, CommandRunner runner, String systemctl) {
         this.config = config;
-        this.process = config.mode() == MysqlMode.EXEC ? new ExecServer(config) : new SystemdServer(config, runner);
+        this.process = config.mode() == MysqlMode.EXEC ? new ExecServer(config)
+                : new SystemdServer(config, runner, systemctl);
         this.client = new MysqlClient(config);
         this.budget = new RestartBudget(config.restartLimit(), config.restartWindow());
         this.executor = Executors.newSingleThreadScheduledExecutor(r -> {

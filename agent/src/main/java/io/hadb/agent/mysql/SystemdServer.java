@@ -21,11 +21,14 @@ final class SystemdServer implements ServerProcess {
     private static final Duration QUERY_TIMEOUT = Duration.ofSeconds(10);
     private final MysqlConfig config;
     private final CommandRunner runner;
+    private final String systemctl;
     private long mainPid;
 
-    SystemdServer(MysqlConfig config, CommandRunner runner) {
+    /** @param systemctl the executable; a path, since a child's PATH does not steer Java's exec */
+    SystemdServer(MysqlConfig config, CommandRunner runner, String systemctl) {
         this.config = config;
         this.runner = runner;
+        this.systemctl = systemctl;
     }
 
     @Override
@@ -118,7 +121,7 @@ final class SystemdServer implements ServerProcess {
 
     private CommandResult systemctl(Duration timeout, String... args) throws MysqlException {
         List<String> cmd = new java.util.ArrayList<>();
-        cmd.add("systemctl");
+        cmd.add(systemctl);
         cmd.addAll(List.of(args));
         try {
             return runner.run(timeout, cmd);
