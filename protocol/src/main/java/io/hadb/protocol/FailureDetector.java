@@ -16,7 +16,6 @@ final class FailureDetector {
     private final Map<Integer, long[]> lastHeard = new HashMap<>();
     private final Map<Integer, boolean[]> linkUp = new HashMap<>();
     private final Map<Integer, Long> downSince = new HashMap<>();
-    private final Map<Integer, Boolean> heardSinceStart = new HashMap<>();
 
     FailureDetector(ClusterConfig config, int self, long now) {
         this.config = config;
@@ -27,7 +26,6 @@ final class FailureDetector {
             lastHeard.put(n.id(), new long[] {Long.MIN_VALUE, Long.MIN_VALUE});
             linkUp.put(n.id(), new boolean[2]);
             downSince.put(n.id(), now);
-            heardSinceStart.put(n.id(), false);
         }
     }
 
@@ -37,7 +35,6 @@ final class FailureDetector {
         if (last == null || link < 0 || link > 1) return;
         boolean wasUp = up(peer);
         last[link] = now;
-        heardSinceStart.put(peer, true);
         if (!linkUp.get(peer)[link]) {
             linkUp.get(peer)[link] = true;
             out.add(new Decision.LinkChanged(peer, link, true, "heard " + config.name(peer) + " on link " + link));
@@ -82,10 +79,6 @@ final class FailureDetector {
     /** Since when the peer has been down, or null while it is up. */
     Long downSince(int peer) {
         return up(peer) ? null : downSince.get(peer);
-    }
-
-    boolean heardSinceStart(int peer) {
-        return heardSinceStart.getOrDefault(peer, false);
     }
 
     /** Silence of the peer in ms (Long.MAX_VALUE if never heard). */
