@@ -443,6 +443,14 @@ final class EmuEngine {
         });
         for (String n : live) if (s.node(n).role.equals("Primary")) s.node(n).diverged = true;
         fork(s, initiator, dead);
+        for (String n : live) {
+            // a Diskless node served its I/O through the peer: without it, writers get EIO
+            EmuState.Node x = s.node(n);
+            if (x.disk.equals("Diskless") && !x.loop.isEmpty()) {
+                Optional<String> mp = LoopDevices.mountPoint(x.loop);
+                if (mp.isPresent()) FsIoctl.shutdown(mp.get());
+            }
+        }
         step(s, () -> {
             for (String n : live) connOv.put(n, n.equals(initiator) ? "StandAlone" : "Unconnected");
         });
@@ -587,16 +595,17 @@ final class EmuEngine {
     }
 
     /**
-     * After the link went: if both nodes map one image, one of them (the Secondary; of two
-     * Secondaries a dead one, else the initiator, else the second node) gets a copy of its own.
+     * After the link went: if both nodes map one image, one of them (the Secondary, even when
+     * the Primary is the one that died; of two Secondaries a dead one, else the initiator, else
+     * the second node) gets a copy of its own.
      */
     private void fork(EmuState s, String initiator, String dead) throws IOException {
         String a = conf.hosts().get(0).name(), b = conf.hosts().get(1).name();
         EmuState.Node na = s.node(a), nb = s.node(b);
         if (na.file.isEmpty() || !na.file.equals(nb.file)) return;
         String forker;
-        if (na.role.equals("Primary") && !a.equals(dead)) forker = b;
-        else if (nb.role.equals("Primary") && !b.equals(dead)) forker = a;
+        if (na.role.equals("Primary")) forker = b;
+        else if (nb.role.equals("Primary")) forker = a;
         else if (dead != null) forker = dead;
         else if (initiator != null) forker = initiator;
         else forker = b;
