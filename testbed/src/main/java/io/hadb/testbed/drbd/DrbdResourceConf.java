@@ -1,0 +1,36 @@
+package io.hadb.testbed.drbd;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One `resource NAME { ... on HOST { ... } ... }` of a DRBD configuration, as far as the emulator
+ * needs it: each host's device, backing disk and address, in the order the file lists them
+ * (the order gives DRBD 9 node ids), and the `net`/`disk`/`handlers` options kept as text.
+ */
+record DrbdResourceConf(String name, List<Host> hosts, Map<String, String> options) {
+
+    record Host(String name, String device, String disk, String address, String metaDisk) {
+        /** The minor from the device path's trailing digits (/dev/drbd1 -> 1); 0 when there are none. */
+        int minor() {
+            int i = device.length();
+            while (i > 0 && Character.isDigit(device.charAt(i - 1))) i--;
+            return i == device.length() ? 0 : Integer.parseInt(device.substring(i));
+        }
+    }
+
+    Optional<Host> host(String node) {
+        return hosts.stream().filter(h -> h.name().equals(node)).findFirst();
+    }
+
+    /** The one other host of a two-node resource. */
+    Optional<Host> peerOf(String node) {
+        return hosts.stream().filter(h -> !h.name().equals(node)).findFirst();
+    }
+
+    int nodeId(String node) {
+        for (int i = 0; i < hosts.size(); i++) if (hosts.get(i).name().equals(node)) return i;
+        return -1;
+    }
+}
