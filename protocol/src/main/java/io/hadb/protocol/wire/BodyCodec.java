@@ -26,10 +26,12 @@ final class BodyCodec {
         if (m instanceof Message.Ping p) {
             w.i64(p.term()).u16(p.leader());
             version(w, p.recordVersion());
+            w.i64(p.boot()).i64(p.echo());
         } else if (m instanceof Message.Heartbeat h) {
             w.i64(h.term()).i64(h.seq());
             record(w, h.record());
             version(w, h.committed());
+            w.i64(h.boot()).i64(h.echo());
         } else if (m instanceof Message.HeartbeatAck a) {
             w.i64(a.term()).i64(a.seq());
             version(w, a.persisted());
@@ -57,8 +59,9 @@ final class BodyCodec {
     static Message decode(MessageType type, byte[] buf, int offset, int length) throws BodyReader.Malformed {
         BodyReader r = new BodyReader(buf, offset, length);
         Message m = switch (type) {
-            case PING -> new Message.Ping(r.i64("term"), r.u16("leader"), version(r));
-            case HEARTBEAT -> new Message.Heartbeat(r.i64("term"), r.i64("seq"), record(r), version(r));
+            case PING -> new Message.Ping(r.i64("term"), r.u16("leader"), version(r), r.i64("boot"), r.i64("echo"));
+            case HEARTBEAT -> new Message.Heartbeat(r.i64("term"), r.i64("seq"), record(r), version(r),
+                    r.i64("boot"), r.i64("echo"));
             case HEARTBEAT_ACK -> new Message.HeartbeatAck(r.i64("term"), r.i64("seq"), version(r));
             case VOTE_REQUEST -> new Message.VoteRequest(r.i64("term"), version(r), r.u16("transfer from"));
             case VOTE_RESPONSE -> new Message.VoteResponse(r.i64("term"), r.bool("granted"));

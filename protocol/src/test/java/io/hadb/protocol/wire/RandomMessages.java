@@ -63,8 +63,8 @@ final class RandomMessages {
 
     Message message(int kind) {
         return switch (kind) {
-            case 0 -> new Message.Ping(anyLong(), nodeId(), version());
-            case 1 -> new Message.Heartbeat(anyLong(), anyLong(), record(), version());
+            case 0 -> new Message.Ping(anyLong(), nodeId(), version(), anyLong(), anyLong());
+            case 1 -> new Message.Heartbeat(anyLong(), anyLong(), record(), version(), anyLong(), anyLong());
             case 2 -> new Message.HeartbeatAck(anyLong(), anyLong(), version());
             case 3 -> new Message.VoteRequest(anyLong(), version(), nodeId());
             case 4 -> new Message.VoteResponse(anyLong(), r.nextBoolean());
