@@ -28,6 +28,8 @@ final class LoopImage implements AutoCloseable {
         if (!r.ok()) throw new IOException(r.summary());
         LoopImage loop = new LoopImage(image, Path.of(r.stdout().strip()));
         try {
+            // a loop device keeps a read-only flag across detach (blockdev --setro): never inherit one
+            RUN.run(T, List.of("blockdev", "--setrw", loop.device.toString()));
             r = RUN.run(T, List.of("mkfs.ext4", "-q", "-F", loop.device.toString()));
             if (!r.ok()) throw new IOException(r.summary());
         } catch (IOException e) {

@@ -24,11 +24,16 @@ final class LoopDevices {
 
     /** A new loop device over file, read-write at block level; the role decides blockdev --setro. */
     String attach(String file) throws IOException {
-        return run("losetup", "--show", "-f", file).stdout().strip();
+        String loop = run("losetup", "--show", "-f", file).stdout().strip();
+        // the kernel keeps a loop device's read-only flag across detach: never inherit one
+        run("blockdev", "--setrw", loop);
+        return loop;
     }
 
     void detach(String loop) throws IOException {
         if (loop.isEmpty()) return;
+        // leave the device writable for whoever uses it next (a Secondary's device is set read-only)
+        runner.run(TIMEOUT, List.of("blockdev", "--setrw", loop));
         CommandResult r = runner.run(TIMEOUT, List.of("losetup", "-d", loop));
         // already gone is fine: detach is idempotent for cleanup
         if (!r.ok() && !r.stderr().contains("No such device")) throw new IOException(r.summary());
