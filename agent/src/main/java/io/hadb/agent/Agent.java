@@ -1,0 +1,352 @@
+package io.hadb.agent;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hadb.agent.config.AgentConfig;
+import io.hadb.agent.net.DropCounters;
+import io.hadb.agent.net.UdpTransport;
+import io.hadb.agent.state.StateStore;
+import io.hadb.protocol.ClusterConfig;
+import io.hadb.protocol.ClusterRecord;
+import io.hadb.protocol.Decision;
+import io.hadb.protocol.Input;
+import io.hadb.protocol.Intent;
+import io.hadb.protocol.Message;
+import io.hadb.protocol.Node;
+import io.hadb.protocol.NodeSpec;
+import io.hadb.protocol.Outgoing;
+import io.hadb.protocol.Output;
+import io.hadb.protocol.PersistentState;
+import io.hadb.protocol.wire.DecodeResult;
+import io.hadb.protocol.wire.DropReason;
+import io.hadb.protocol.wire.FrameDecoder;
+import io.hadb.protocol.wire.FrameEncoder;
+import io.netty.channel.EventLoop;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+
+/**
+ * The protocol running for real: feeds the {@link Node} ticks, datagrams and operator intents on one event
+ * loop, and carries out each {@link Output} in the order the protocol demands — persist (fsync), then send,
+ * then act on and log the decisions. Everything here runs on {@link #loop}; other threads hand work over
+ * with {@link EventLoop#submit}.
+ */
+public final class Agent {
+    /**
+     * How often time is fed to the protocol. Failure detection and lease expiry are noticed up to one tick
+     * late; each tick costs a wakeup. A system property, so a benchmark can weigh the two.
+     */
+    static final long TICK_MS = Long.getLong("hadb.tick_ms", 10);
+    /** How long after any decision the agent keeps ticking every {@link #TICK_MS}. */
+    static final long BUSY_NANOS = 3_000_000_000L;
+    private static final long MS = 1_000_000L;
+
+    private static final Logger MEMBERSHIP = Logger.getLogger("hadb.membership");
+    private static final Logger QUORUM = Logger.getLogger("hadb.quorum");
+    private static final Logger ELECTION = Logger.getLogger("hadb.election");
+    private static final Logger LEASE = Logger.getLogger("hadb.lease");
+    private static final Logger RECORD = Logger.getLogger("hadb.record");
+    private static final Logger FENCING = Logger.getLogger("hadb.fencing");
+    private static final Logger INTENT = Logger.getLogger("hadb.intent");
+    private static final Logger TRANSPORT = Logger.getLogger("hadb.transport");
+    private static final Logger AGENT = Logger.getLogger("hadb.agent");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** An operator intent's answer, as the control socket reports it. */
+    public record IntentAnswer(boolean accepted, String message) {}
+
+    private final AgentConfig config;
+    private final ClusterConfig cluster;
+    private final EventLoop loop;
+    private final StateStore store;
+    private final FrameEncoder encoder;
+    private final FrameDecoder decoder;
+    private final DropCounters counters = new DropCounters();
+    private final Map<Long, CompletableFuture<IntentAnswer>> pendingIntents = new HashMap<>();
+    private final Runnable onFatal;
+    private Node node;
+    private UdpTransport transport;
+    private long nextRequestId = 1;
+    private boolean stopped;
+
+    // when to tick next (see schedule)
+    private io.netty.util.concurrent.ScheduledFuture<?> tickTask;
+    private long tickAt;
+    private long busyUntil;
+    private long lastBeatSent = Long.MIN_VALUE;
+    private final Map<Integer, long[]> lastHeard = new HashMap<>();
+
+    /**
+     * @param onFatal called when the agent cannot go on safely (the state cannot be persisted): the process
+     *                must exit rather than send what it could not write down
+     */
+    public Agent(AgentConfig config, EventLoop loop, StateStore store, byte[] key, long incarnation, Runnable onFatal) {
+        this.config = config;
+        this.cluster = config.cluster();
+        this.loop = loop;
+        this.store = store;
+        this.onFatal = onFatal;
+        this.encoder = new FrameEncoder(cluster.clusterId(), config.self(), incarnation, key);
+        this.decoder = new FrameDecoder(cluster.clusterId(), config.self(),
+                cluster.nodes().stream().map(NodeSpec::id).collect(Collectors.toSet()), key);
+    }
+
+    /** Binds the sockets and starts ticking; call from any thread. */
+    public void start(PersistentState persisted) throws Exception {
+        loop.submit(() -> {
+            node = new Node(cluster, config.self(), persisted, System.nanoTime(), new SecureRandom().nextLong());
+            return null;
+        }).sync();
+        transport = UdpTransport.bind(loop, config.localAddresses(), this::received);
+        loop.execute(() -> {
+            busyUntil = System.nanoTime() + BUSY_NANOS;
+            tick();
+        });
+    }
+
+    public void stop() {
+        loop.submit(() -> {
+            stopped = true;
+            return null;
+        }).syncUninterruptibly();
+        if (transport != null) transport.close();
+    }
+
+    // ------------------------------------------------------------ inputs (event loop)
+
+    private void tick() {
+        tickTask = null;
+        step(new Input.Tick(System.nanoTime()));
+    }
+
+    /**
+     * Schedules the next tick. While anything happens (a decision in the last {@link #BUSY_NANOS}) time is fed
+     * every {@link #TICK_MS}; when all is quiet the agent sleeps until the next deadline it can see — the next
+     * heartbeat or ping due, each peer link's failure deadline, the lease's stop time — and at most half a
+     * heartbeat, so an idle agent wakes a few dozen times a second instead of a hundred. Any protocol timer
+     * the shell cannot see is then noticed at most half a heartbeat late; every timer that matters for safety
+     * (the lease) or for detection is hit on time.
+     */
+    private void schedule(long now) {
+        long next;
+        if (now < busyUntil) {
+            next = now + TICK_MS * MS;
+        } else {
+            var t = cluster.timings();
+            next = now + t.heartbeatMs() * MS / 2;
+            if (lastBeatSent != Long.MIN_VALUE) next = Math.min(next, lastBeatSent + t.heartbeatMs() * MS);
+            long timeout = t.failureTimeoutMs() * MS;
+            for (long[] links : lastHeard.values())
+                for (long h : links)
+                    if (h != Long.MIN_VALUE && h + timeout > now) next = Math.min(next, h + timeout + MS);
+            if (node.leaseValid(now)) {
+                long end = now + node.leaseRemainingMs(now) * MS;
+                long stop = end - t.stopMarginMs() * MS;
+                next = Math.min(next, stop > now ? stop : end);
+            }
+            next = Math.max(next, now + MS);
+        }
+        if (tickTask != null && next >= tickAt - MS) return;
+        if (tickTask != null) tickTask.cancel(false);
+        tickAt = next;
+        tickTask = loop.schedule(this::tick, next - now, TimeUnit.NANOSECONDS);
+    }
+
+    private void received(int link, InetSocketAddress sender, byte[] data) {
+        long now = System.nanoTime();
+        DecodeResult r = decoder.decode(data);
+        if (r instanceof DecodeResult.Ok ok) {
+            counters.accepted();
+            if (link < 2) lastHeard.computeIfAbsent(ok.from(), k -> new long[] {Long.MIN_VALUE, Long.MIN_VALUE})[link] = now;
+            step(new Input.Received(now, ok.from(), link, ok.message()));
+        } else if (r instanceof DecodeResult.Dropped d) {
+            long n = counters.dropped(d.reason(), now);
+            if (n > 0) {
+                // noise from strangers is INFO; what looks like a peer with a wrong key or an attack is WARNING
+                Level level = d.reason() == DropReason.BAD_MAGIC || d.reason() == DropReason.TRUNCATED
+                        || d.reason() == DropReason.OVERSIZED ? Level.INFO : Level.WARNING;
+                TRANSPORT.log(level, "dropped " + n + " datagram(s) " + d.reason() + " on link " + link + ", latest from "
+                        + sender.getAddress().getHostAddress() + ":" + sender.getPort() + " (" + d.detail()
+                        + "); next report of this reason in 10 s at the earliest");
+            }
+        }
+    }
+
+    /** Hands an operator intent to the protocol; the future completes with the protocol's answer. */
+    public CompletableFuture<IntentAnswer> intent(Intent intent) {
+        CompletableFuture<IntentAnswer> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            long id = nextRequestId++;
+            pendingIntents.put(id, f);
+            INTENT.info("operator asks: " + describe(intent));
+            step(new Input.OperatorIntent(System.nanoTime(), id, intent));
+        });
+        return f;
+    }
+
+    // ------------------------------------------------------------ outputs (event loop)
+
+    private void step(Input in) {
+        if (stopped || node == null) return;
+        Output out = node.step(in);
+        if (out.persist() != null) {
+            try {
+                store.save(out.persist());
+            } catch (IOException e) {
+                AGENT.log(Level.SEVERE, "cannot persist state to " + store.file() + " (" + e.getMessage() + "): stopping, "
+                        + "since sending a vote or record that is not on disk could break the one-master guarantee");
+                stopped = true;
+                onFatal.run();
+                return;
+            }
+        }
+        for (Outgoing o : out.messages()) {
+            if (o.message() instanceof Message.Ping || o.message() instanceof Message.Heartbeat) lastBeatSent = in.now();
+            List<InetSocketAddress> peer = config.addresses().get(o.to());
+            if (peer == null || o.link() >= peer.size()) continue;
+            transport.send(o.link(), peer.get(o.link()), encoder.encode(o.link(), o.message()));
+        }
+        if (!out.decisions().isEmpty()) busyUntil = in.now() + BUSY_NANOS;
+        for (Decision d : out.decisions()) act(d);
+        schedule(in.now());
+    }
+
+    private void act(Decision d) {
+        if (d instanceof Decision.LinkChanged c) {
+            MEMBERSHIP.info(name(c.peer()) + " link " + c.link() + (c.up() ? " up: " : " down: ") + c.reason());
+        } else if (d instanceof Decision.PeerChanged c) {
+            MEMBERSHIP.log(c.up() ? Level.INFO : Level.WARNING, name(c.peer()) + (c.up() ? " up: " : " down: ") + c.reason());
+        } else if (d instanceof Decision.QuorumChanged c) {
+            QUORUM.log(c.quorate() ? Level.INFO : Level.WARNING, (c.quorate() ? "quorate: " : "quorum lost: ")
+                    + c.votes() + " of " + cluster.totalVotes() + " votes reachable, " + c.needed() + " needed");
+        } else if (d instanceof Decision.ElectionStarted c) {
+            ELECTION.info("standing for election in term " + c.term() + ": " + c.reason());
+        } else if (d instanceof Decision.Voted c) {
+            ELECTION.info("voted for " + name(c.candidate()) + " in term " + c.term());
+        } else if (d instanceof Decision.LeaderChanged c) {
+            ELECTION.info(c.leader() == 0 ? "no master known in term " + c.term() + ": " + c.reason()
+                    : (c.leader() == config.self() ? "this node is master" : "master is " + name(c.leader()))
+                    + " in term " + c.term() + ": " + c.reason());
+        } else if (d instanceof Decision.ServeChanged c) {
+            LEASE.log(c.serving() ? Level.INFO : Level.WARNING,
+                    (c.serving() ? "serving in term " : "stopped serving in term ") + c.term() + ": " + c.reason());
+        } else if (d instanceof Decision.Release c) {
+            INTENT.info("releasing resources for " + name(c.target()) + ": " + c.reason()
+                    + " (no resources are managed yet: released at once)");
+            loop.execute(() -> step(new Input.ResourcesReleased(System.nanoTime())));
+        } else if (d instanceof Decision.RecordCommitted c) {
+            RECORD.info("committed " + describe(c.record()));
+        } else if (d instanceof Decision.FencePeer c) {
+            if (cluster.fencing()) {
+                FENCING.warning("fence " + name(c.peer()) + " requested: " + c.reason()
+                        + "; no fencing agent is implemented yet: reporting failure, will retry");
+                loop.execute(() -> step(new Input.FenceOutcome(System.nanoTime(), c.peer(), false)));
+            } else {
+                FENCING.warning("peer " + name(c.peer()) + " treated as fenced: " + c.reason());
+            }
+        } else if (d instanceof Decision.IntentResult c) {
+            INTENT.info("request " + c.requestId() + (c.accepted() ? " accepted: " : " refused: ") + c.message());
+            CompletableFuture<IntentAnswer> f = pendingIntents.remove(c.requestId());
+            if (f != null) f.complete(new IntentAnswer(c.accepted(), c.message()));
+        }
+    }
+
+    // ------------------------------------------------------------ status (event loop)
+
+    /** This agent's view as one JSON line; call on the event loop (see {@link #statusAsync}). */
+    String status() {
+        long now = System.nanoTime();
+        ObjectNode s = JSON.createObjectNode();
+        s.put("node", name(config.self()));
+        s.put("id", config.self());
+        if (node == null) {
+            s.put("starting", true);
+            return s.toString();
+        }
+        s.put("term", node.term());
+        s.put("role", node.isLeader() ? "master" : config.me().isData() ? "follower" : "witness");
+        s.put("leader", node.leader() == 0 ? null : name(node.leader()));
+        s.put("serving", node.serving());
+        boolean valid = node.leaseValid(now);
+        long remaining = node.leaseRemainingMs(now);
+        s.put("leaseValid", valid);
+        s.put("leaseRemainingMs", remaining);
+        // System.nanoTime is CLOCK_MONOTONIC, shared by every process on a host: tests compare these
+        s.put("monoNanos", now);
+        s.put("leaseUntilNanos", valid ? now + remaining * 1_000_000L : 0);
+        s.put("quorate", node.quorate());
+        ArrayNode up = s.putArray("peersUp");
+        ArrayNode down = s.putArray("peersDown");
+        for (NodeSpec n : cluster.nodes()) {
+            if (n.id() == config.self()) continue;
+            (node.peerUp(n.id()) ? up : down).add(n.name());
+        }
+        ClusterRecord r = node.committedRecord();
+        ObjectNode rec = s.putObject("record");
+        rec.put("version", r.version().toString());
+        rec.put("master", r.master() == 0 ? null : name(r.master()));
+        ArrayNode sb = rec.putArray("standby");
+        r.standby().forEach(i -> sb.add(name(i)));
+        rec.put("maintenance", r.maintenance());
+        ObjectNode out = rec.putObject("outdated");
+        r.dataStates().forEach((k, v) -> {
+            if (!v.upToDate()) out.put(name(k), v.outdatedSinceTerm());
+        });
+        s.put("datagramsAccepted", counters.acceptedCount());
+        ObjectNode drops = s.putObject("dropped");
+        counters.snapshot().forEach((k, v) -> drops.put(k.name(), v));
+        s.put("pid", ProcessHandle.current().pid());
+        return s.toString();
+    }
+
+    public CompletableFuture<String> statusAsync() {
+        CompletableFuture<String> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            try {
+                f.complete(status());
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        });
+        return f;
+    }
+
+    public ClusterConfig cluster() {
+        return cluster;
+    }
+
+    // ------------------------------------------------------------ text
+
+    private String name(int id) {
+        return cluster.name(id);
+    }
+
+    private String describe(Intent i) {
+        if (i instanceof Intent.Standby s) return "standby " + name(s.node());
+        if (i instanceof Intent.Unstandby u) return "unstandby " + name(u.node());
+        if (i instanceof Intent.Switchover s) return "switchover" + (s.target() == 0 ? "" : " to " + name(s.target()));
+        if (i instanceof Intent.Maintenance m) return "maintenance " + (m.on() ? "on" : "off");
+        return i.toString();
+    }
+
+    private String describe(ClusterRecord r) {
+        String outdated = r.dataStates().entrySet().stream().filter(e -> !e.getValue().upToDate())
+                .map(e -> name(e.getKey()) + " since term " + e.getValue().outdatedSinceTerm())
+                .collect(Collectors.joining(", "));
+        return r.version() + ": master " + (r.master() == 0 ? "none" : name(r.master()))
+                + ", standby [" + r.standby().stream().map(this::name).collect(Collectors.joining(", ")) + "]"
+                + ", maintenance " + (r.maintenance() ? "on" : "off")
+                + ", outdated [" + outdated + "]"
+                + (r.lastReason().isEmpty() ? "" : " (" + r.lastReason() + ")");
+    }
+}
