@@ -44,7 +44,7 @@ class FuzzProcessTest {
                 Random r = new Random(20240501);
                 Map<DropReason, Integer> sent = new EnumMap<>(DropReason.class);
                 InetSocketAddress target = new InetSocketAddress("127.0.0.2", ports[1]);
-                Message ping = new Message.Ping(1, 0, RecordVersion.ZERO);
+                Message ping = new Message.Ping(1, 0, RecordVersion.ZERO, 1, 0);
                 FrameEncoder good = new FrameEncoder(LocalCluster.CLUSTER_ID, 1, 1, key); // incarnation 1: older than hadb01's
                 FrameEncoder wrongKey = new FrameEncoder(LocalCluster.CLUSTER_ID, 1, Long.MAX_VALUE, otherKey);
                 FrameEncoder otherCluster = new FrameEncoder("other-cluster", 1, Long.MAX_VALUE, key);
@@ -93,7 +93,7 @@ class FuzzProcessTest {
                             }
                             case 8 -> {
                                 f = good.encode(0, new Message.Heartbeat(99, 1, io.hadb.protocol.ClusterRecord.EMPTY,
-                                        RecordVersion.ZERO));
+                                        RecordVersion.ZERO, 1, 0));
                                 expect = DropReason.REPLAY;
                             }
                             default -> {
