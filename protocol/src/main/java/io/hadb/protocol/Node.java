@@ -34,7 +34,7 @@ public final class Node {
         NO_DRIFT_MARGIN
     }
 
-    enum Role {
+    public enum Role {
         FOLLOWER,
         CANDIDATE,
         LEADER
