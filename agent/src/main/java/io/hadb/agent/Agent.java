@@ -222,6 +222,49 @@ public final class Agent {
         }
     }
 
+    /**
+     * DRBD's fence-peer handler asks whether this node may go on writing without {@code peerName}. The answer
+     * follows DRBD's exit-code contract: 4 once the cluster record says the peer is Outdated (committed
+     * through a majority, nothing in flight that would clear it) and this node holds the lease — the peer's
+     * lease has then necessarily ended; 3 when DRBD reports the peer's disk Inconsistent; 1 otherwise, which
+     * keeps DRBD's I/O frozen. Never 5 or 6 just because the peer is unreachable. Answers within {@code wait}.
+     */
+    public CompletableFuture<Integer> fencePeer(String peerName, java.time.Duration wait) {
+        CompletableFuture<Integer> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            NodeSpec peer = cluster.byName(peerName).orElse(null);
+            if (peer == null || !peer.isData() || peer.id() == config.self()) {
+                FENCING.warning("fence-peer for unknown peer '" + peerName + "': answering 1 (I/O stays frozen)");
+                f.complete(1);
+                return;
+            }
+            // DRBD lost the peer: tell the protocol now rather than when events2 catches up
+            step(new Input.PeerReplication(System.nanoTime(), peer.id(), false));
+            long deadline = System.nanoTime() + wait.toNanos();
+            pollFence(peer, deadline, f);
+        });
+        return f;
+    }
+
+    private void pollFence(NodeSpec peer, long deadline, CompletableFuture<Integer> f) {
+        long now = System.nanoTime();
+        if (resources != null && resources.drbdState().peerDisk() == io.hadb.agent.drbd.DrbdDiskState.INCONSISTENT) {
+            FENCING.info("fence-peer " + peer.name() + ": peer disk Inconsistent, answering 3");
+            f.complete(3);
+        } else if (node.isLeader() && node.leaseValid(now) && node.peerConfirmedOutdated(peer.id())) {
+            FENCING.info("fence-peer " + peer.name() + ": Outdated since term "
+                    + node.committedRecord().dataState(peer.id()).outdatedSinceTerm()
+                    + " through a majority and this node holds the lease: answering 4 (I/O resumes)");
+            f.complete(4);
+        } else if (now >= deadline) {
+            FENCING.warning("fence-peer " + peer.name() + ": could not confirm it Outdated through a majority ("
+                    + (node.isLeader() ? "record not committed" : "this node is not master") + "): answering 1, I/O stays frozen");
+            f.complete(1);
+        } else {
+            loop.schedule(() -> pollFence(peer, deadline, f), 20, TimeUnit.MILLISECONDS);
+        }
+    }
+
     /** Hands an operator intent to the protocol; the future completes with the protocol's answer. */
     public CompletableFuture<IntentAnswer> intent(Intent intent) {
         CompletableFuture<IntentAnswer> f = new CompletableFuture<>();
