@@ -52,7 +52,10 @@ public final class ResourceManager implements AutoCloseable {
     private Boolean lastPeerInSync;
     private String lastLogged = "";
     private int failures;
-    private long lastFailReport = Long.MIN_VALUE;
+    private boolean connectedOnce;
+    private long lastConnect;
+    private boolean failReported;
+    private long lastFailReport;
     private boolean evaluating;
     private boolean again;
     private boolean closed;
@@ -174,7 +177,14 @@ public final class ResourceManager implements AutoCloseable {
                 case DETACH_FORCE -> drbd.detach(true);
                 case RESUME_IO -> drbd.resumeIo();
                 case ATTACH -> drbd.attach();
-                case CONNECT -> drbd.connect();
+                case CONNECT -> {
+                    // a still-frozen peer answers a connect with StandAlone again: retry every few seconds only
+                    if (connectedOnce && System.nanoTime() - lastConnect < 5_000_000_000L) return false;
+                    connectedOnce = true;
+                    lastConnect = System.nanoTime();
+                    drbd.connect();
+                }
+                case DISCONNECT -> drbd.disconnect();
             }
             LOG.info(a.action().name().toLowerCase().replace('_', ' ') + " done in "
                     + (System.nanoTime() - start) / 1_000_000 + " ms");
@@ -213,7 +223,8 @@ public final class ResourceManager implements AutoCloseable {
 
     private void reportFailure(String reason) {
         long now = System.nanoTime();
-        if (now - lastFailReport < 5_000_000_000L) return;
+        if (failReported && now - lastFailReport < 5_000_000_000L) return;
+        failReported = true;
         lastFailReport = now;
         logOnce("cannot serve: " + reason);
         events.failed(reason);

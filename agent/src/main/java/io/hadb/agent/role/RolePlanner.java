@@ -41,8 +41,12 @@ public final class RolePlanner {
         if (!d.isPrimary()) {
             if (d.disk() != DrbdDiskState.UPTODATE)
                 return new Step.Fail("DRBD disk is " + d.disk().text() + ", not UpToDate: promoting would serve stale data");
-            if (d.peerRole() == DrbdRole.PRIMARY)
-                return new Step.Wait("peer is still DRBD Primary");
+            if (d.peerRole() == DrbdRole.PRIMARY) {
+                // this node holds the lease, so the old master's lease has ended: DRBD has just not noticed
+                // yet that the peer is gone (ping-timeout); cut replication rather than wait for it
+                return act(Step.Action.DISCONNECT, "peer still shows DRBD Primary but its lease has ended: "
+                        + "disconnecting replication before promoting");
+            }
             return act(Step.Action.PROMOTE, "lease held: becoming DRBD Primary");
         }
         if (!o.mounted()) return act(Step.Action.MOUNT, "DRBD Primary: mounting");

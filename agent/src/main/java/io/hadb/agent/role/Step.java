@@ -17,6 +17,6 @@ public sealed interface Step {
     enum Action {
         PROMOTE, MOUNT, START_MYSQL, OPEN_PROBE,
         CLOSE_PROBE, STOP_MYSQL, UNMOUNT, DEMOTE,
-        DETACH_FORCE, RESUME_IO, ATTACH, CONNECT
+        DETACH_FORCE, RESUME_IO, ATTACH, CONNECT, DISCONNECT
     }
 }

@@ -29,11 +29,12 @@ class RolePlannerTest {
         HealthStatus mysql = HealthStatus.STOPPED;
         boolean probe;
         boolean leaseExpired;
+        boolean peerPrimary;
         final List<Step.Action> log = new ArrayList<>();
 
         Observed observed() {
             DrbdResourceState d = new DrbdResourceState("r0", true, role, suspended, disk, 1024, conn,
-                    conn == DrbdConnectionState.CONNECTED ? DrbdRole.SECONDARY : DrbdRole.UNKNOWN,
+                    conn == DrbdConnectionState.CONNECTED ? (peerPrimary ? DrbdRole.PRIMARY : DrbdRole.SECONDARY) : DrbdRole.UNKNOWN,
                     conn == DrbdConnectionState.CONNECTED ? DrbdDiskState.UPTODATE : DrbdDiskState.DUNKNOWN,
                     conn == DrbdConnectionState.CONNECTED ? DrbdReplicationState.ESTABLISHED : DrbdReplicationState.OFF,
                     0, OptionalDouble.empty(), false);
@@ -58,6 +59,7 @@ class RolePlannerTest {
                     case RESUME_IO -> suspended = Set.of();
                     case ATTACH -> disk = DrbdDiskState.UPTODATE;
                     case CONNECT -> conn = DrbdConnectionState.CONNECTED;
+                    case DISCONNECT -> conn = DrbdConnectionState.STANDALONE;
                 }
             }
             throw new AssertionError("no end: " + log);
@@ -138,6 +140,14 @@ class RolePlannerTest {
         w.mysql = HealthStatus.HEALTHY;
         w.run(Goal.SERVE);
         assertEquals(List.of(Step.Action.OPEN_PROBE), w.log, "adopted, nothing restarted");
+    }
+
+    @Test
+    void aPeerThatStillShowsPrimaryIsCutOffBeforePromoting() {
+        World w = new World();
+        w.peerPrimary = true;
+        Step s = RolePlanner.next(Goal.SERVE, w.observed());
+        assertEquals(Step.Action.DISCONNECT, ((Step.Act) s).action());
     }
 
     @Test
