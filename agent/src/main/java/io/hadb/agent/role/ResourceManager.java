@@ -52,6 +52,11 @@ public final class ResourceManager implements AutoCloseable {
     private Boolean lastPeerInSync;
     private String lastLogged = "";
     private int failures;
+    // a master that loses its lease must have closed its probe and stopped mysqld before the lease ends
+    private volatile long stopStarted;
+    private volatile long stopDeadline;
+    private volatile boolean stopMeasured = true;
+    private final java.util.concurrent.atomic.AtomicLong lateStops = new java.util.concurrent.atomic.AtomicLong();
     private boolean connectedOnce;
     private long lastConnect;
     private boolean failReported;
@@ -94,6 +99,11 @@ public final class ResourceManager implements AutoCloseable {
         if (g != goal) {
             LOG.info("goal " + goal + " -> " + g);
             failures = 0;
+            if (goal == Goal.SERVE && g == Goal.RELEASE) {
+                stopStarted = System.nanoTime();
+                stopDeadline = leaseEndNanos;
+                stopMeasured = false;
+            }
         }
         goal = g;
         poke();
@@ -188,6 +198,8 @@ public final class ResourceManager implements AutoCloseable {
             }
             LOG.info(a.action().name().toLowerCase().replace('_', ' ') + " done in "
                     + (System.nanoTime() - start) / 1_000_000 + " ms");
+            if (a.action() == Step.Action.STOP_MYSQL || (a.action() == Step.Action.CLOSE_PROBE
+                    && o.mysql() == HealthStatus.STOPPED)) measureStop();
             failures = 0;
             // the events stream may lag a command by a few ms: wait for DRBD's own word before the next step
             if (a.action() == Step.Action.PROMOTE || a.action() == Step.Action.DEMOTE) awaitDrbdRole(a.action());
@@ -204,6 +216,27 @@ public final class ResourceManager implements AutoCloseable {
             thread.schedule(this::poke, 500, TimeUnit.MILLISECONDS);
             return false;
         }
+    }
+
+    private void measureStop() {
+        if (stopMeasured || goal != Goal.RELEASE) return;
+        stopMeasured = true;
+        long now = System.nanoTime();
+        long took = (now - stopStarted) / 1_000_000;
+        long spare = (stopDeadline - now) / 1_000_000;
+        if (spare >= 0) {
+            LOG.info("stopped serving (probe closed, mysqld stopped) in " + took + " ms, " + spare
+                    + " ms before the lease ended");
+        } else {
+            lateStops.incrementAndGet();
+            LOG.warning("stopped serving in " + took + " ms: " + (-spare) + " ms AFTER the lease ended "
+                    + "(raise timings.stop_margin_ms or make mysqld stop faster)");
+        }
+    }
+
+    /** How many times a master stopped serving only after its lease had ended. */
+    public long lateStops() {
+        return lateStops.get();
     }
 
     private void awaitDrbdRole(Step.Action a) throws InterruptedException {
