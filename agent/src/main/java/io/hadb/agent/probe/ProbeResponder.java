@@ -46,6 +46,8 @@ public final class ProbeResponder implements AutoCloseable {
     static final int BACKLOG = 4096;
     /** An HTTP client that sends nothing for this long is disconnected, so idle keep-alives cannot pile up. */
     static final int HTTP_IDLE_SECONDS = 30;
+    /** Checks, one per millisecond, for the selector to release a closed probe socket. */
+    private static final int RELEASE_ATTEMPTS = 1000;
 
     private final EventLoopGroup group;
     private final boolean ownsGroup;
@@ -60,6 +62,7 @@ public final class ProbeResponder implements AutoCloseable {
     private boolean desired;
     private Channel tcp;
     private ChannelFuture binding;
+    private ProbeServerChannel closing; // closed, but its descriptor not yet released by the selector
     private InetSocketAddress tcpAddress; // port 0 is resolved at the first bind and kept
     private final List<Waiter> waiters = new ArrayList<>();
     private boolean closed;
@@ -160,9 +163,9 @@ public final class ProbeResponder implements AutoCloseable {
 
     /** Moves the probe port one step toward {@link #desired}; called again when a bind completes. */
     private void reconcile() {
-        if (binding != null) return; // its completion calls us again
+        if (binding != null || closing != null) return; // their completion calls us again
         if (desired && tcp == null) {
-            binding = new ServerBootstrap().group(control).channel(NioServerSocketChannel.class)
+            binding = new ServerBootstrap().group(control).channelFactory(ProbeServerChannel::new)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .option(ChannelOption.SO_BACKLOG, BACKLOG)
                     .childOption(ChannelOption.AUTO_READ, false)
@@ -186,18 +189,35 @@ public final class ProbeResponder implements AutoCloseable {
         }
         if (!desired && tcp != null) {
             open = false;
-            Channel c = tcp;
+            ProbeServerChannel c = (ProbeServerChannel) tcp;
             tcp = null;
+            closing = c;
             // closing the listening socket resets whatever waits in its accept queue: from here on, refused
-            c.close().addListener(cf -> settle());
+            c.close().addListener(cf -> awaitReleased(c, 0));
             return;
         }
         open = tcp != null;
         settle();
     }
 
+    /**
+     * Settles once the selector has released the closed socket. A scheduled task runs only after the loop's
+     * next select, which is where the JDK releases it, so this normally succeeds on the first retry.
+     */
+    private void awaitReleased(ProbeServerChannel c, int attempt) {
+        if (c.released() || attempt >= RELEASE_ATTEMPTS) {
+            if (!c.released())
+                LOG.warning("probe port " + tcpAddress + " closed but its socket was not released after "
+                        + attempt + " ms; reporting it closed anyway");
+            closing = null;
+            reconcile();
+            return;
+        }
+        control.schedule(() -> awaitReleased(c, attempt + 1), 1, TimeUnit.MILLISECONDS);
+    }
+
     private void settle() {
-        if (binding != null || (desired != (tcp != null))) return; // not there yet
+        if (binding != null || closing != null || (desired != (tcp != null))) return; // not there yet
         long now = System.nanoTime();
         Instant at = Instant.now();
         boolean isOpen = tcp != null;
