@@ -46,8 +46,8 @@ public final class ProbeResponder implements AutoCloseable {
     static final int BACKLOG = 4096;
     /** An HTTP client that sends nothing for this long is disconnected, so idle keep-alives cannot pile up. */
     static final int HTTP_IDLE_SECONDS = 30;
-    /** Checks, one per millisecond, for the selector to release a closed probe socket. */
-    private static final int RELEASE_ATTEMPTS = 1000;
+    /** How long to wait for the selector to release a closed probe socket before reporting it closed anyway. */
+    private static final long RELEASE_WAIT_NANOS = 1_000_000_000L;
 
     private final EventLoopGroup group;
     private final boolean ownsGroup;
@@ -193,7 +193,8 @@ public final class ProbeResponder implements AutoCloseable {
             tcp = null;
             closing = c;
             // closing the listening socket resets whatever waits in its accept queue: from here on, refused
-            c.close().addListener(cf -> awaitReleased(c, 0));
+            long deadline = System.nanoTime() + RELEASE_WAIT_NANOS;
+            c.close().addListener(cf -> awaitReleased(c, deadline));
             return;
         }
         open = tcp != null;
@@ -204,16 +205,17 @@ public final class ProbeResponder implements AutoCloseable {
      * Settles once the selector has released the closed socket. A scheduled task runs only after the loop's
      * next select, which is where the JDK releases it, so this normally succeeds on the first retry.
      */
-    private void awaitReleased(ProbeServerChannel c, int attempt) {
-        if (c.released() || attempt >= RELEASE_ATTEMPTS) {
+    private void awaitReleased(ProbeServerChannel c, long deadline) {
+        boolean late = System.nanoTime() - deadline > 0;
+        if (c.released() || late) {
             if (!c.released())
-                LOG.warning("probe port " + tcpAddress + " closed but its socket was not released after "
-                        + attempt + " ms; reporting it closed anyway");
+                LOG.warning("probe port " + tcpAddress + " closed but its socket was not released within "
+                        + RELEASE_WAIT_NANOS / 1_000_000 + " ms; reporting it closed anyway");
             closing = null;
             reconcile();
             return;
         }
-        control.schedule(() -> awaitReleased(c, attempt + 1), 1, TimeUnit.MILLISECONDS);
+        control.schedule(() -> awaitReleased(c, deadline), 50, TimeUnit.MICROSECONDS);
     }
 
     private void settle() {
