@@ -179,6 +179,10 @@ public final class ProbeResponder implements AutoCloseable {
                     open = desired;
                     reconcile();
                 } else {
+                    if (!desired) { // a close overtook the open: the port is closed, as asked last
+                        settle();
+                        return;
+                    }
                     LOG.warning("probe port " + tcpAddress + " cannot be opened: " + bf.cause()
                             + "; it stays closed and this node is not reported healthy");
                     desired = false;
@@ -243,7 +247,10 @@ public final class ProbeResponder implements AutoCloseable {
         for (Waiter w : ws) w.future.completeExceptionally(cause);
     }
 
-    /** Closes both ports and, when it owns it, shuts the event loop down. Waits up to a few seconds. */
+    /**
+     * Closes both ports and, when it owns it, shuts the event loop down. Waits up to a few seconds, so call it
+     * from a thread that is not the responder's event loop.
+     */
     @Override
     public void close() {
         wanted = false;
