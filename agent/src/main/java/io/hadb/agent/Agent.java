@@ -102,6 +102,11 @@ public final class Agent {
     }
 
     private io.hadb.agent.role.ResourceManager resources;
+    private io.hadb.agent.probe.ProbeResponder probe;
+    private final io.hadb.agent.metrics.AgentMetrics metrics = new io.hadb.agent.metrics.AgentMetrics();
+    private final java.util.concurrent.atomic.AtomicReference<io.hadb.agent.probe.NodeState> probeState =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private long lastStateUpdate;
     private boolean serving;
     private boolean maintenance;
 
@@ -109,8 +114,37 @@ public final class Agent {
     public void manage(io.hadb.agent.config.ResourceConfig rc) {
         int peer = cluster.nodes().stream().filter(n -> n.isData() && n.id() != config.self()).mapToInt(NodeSpec::id)
                 .findFirst().orElse(0);
+        try {
+            probe = io.hadb.agent.probe.ProbeResponder.start(rc.probeTcp(), rc.probeHttp(), probeState::get, metrics::scrape);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while starting the probe", e);
+        }
+        io.hadb.agent.probe.ProbeResponder responder = probe;
+        io.hadb.agent.role.ProbeSwitch probeSwitch = new io.hadb.agent.role.ProbeSwitch() {
+            @Override
+            public void setHealthy(boolean healthy) throws IOException {
+                try {
+                    var t = responder.setHealthy(healthy).get(5, TimeUnit.SECONDS);
+                    metrics.probeHealthy(healthy);
+                    metrics.step(healthy ? "open_probe" : "close_probe", t.took());
+                } catch (Exception e) {
+                    throw new IOException("probe " + (healthy ? "open" : "close") + " failed: " + e.getMessage(), e);
+                }
+            }
+
+            @Override
+            public boolean healthy() {
+                return responder.isHealthy();
+            }
+
+            @Override
+            public void close() {
+                responder.close();
+            }
+        };
         resources = new io.hadb.agent.role.ResourceManager(rc, new io.hadb.agent.exec.CommandRunner(),
-                new io.hadb.agent.role.TcpProbe(rc.probeTcp()), new io.hadb.agent.role.ResourceManager.Events() {
+                probeSwitch, new io.hadb.agent.role.ResourceManager.Events() {
                     @Override
                     public void released() {
                         loop.execute(() -> step(new Input.ResourcesReleased(System.nanoTime())));
@@ -126,6 +160,7 @@ public final class Agent {
                         if (peer != 0) loop.execute(() -> step(new Input.PeerReplication(System.nanoTime(), peer, inSync)));
                     }
                 });
+        resources.onStopMeasured(metrics::leaseStop);
     }
 
     private void updateGoal(boolean release) {
@@ -160,6 +195,7 @@ public final class Agent {
         }).syncUninterruptibly();
         if (transport != null) transport.close();
         if (resources != null) resources.close();
+        if (probe != null) probe.close();
     }
 
     // ------------------------------------------------------------ inputs (event loop)
@@ -211,6 +247,7 @@ public final class Agent {
             step(new Input.Received(now, ok.from(), link, ok.message()));
         } else if (r instanceof DecodeResult.Dropped d) {
             long n = counters.dropped(d.reason(), now);
+            metrics.datagramDropped(d.reason());
             if (n > 0) {
                 // noise from strangers is INFO; what looks like a peer with a wrong key or an attack is WARNING
                 Level level = d.reason() == DropReason.BAD_MAGIC || d.reason() == DropReason.TRUNCATED
@@ -301,6 +338,7 @@ public final class Agent {
         }
         if (!out.decisions().isEmpty()) busyUntil = in.now() + BUSY_NANOS;
         for (Decision d : out.decisions()) act(d);
+        if (resources != null && (!out.decisions().isEmpty() || in.now() - lastStateUpdate > 100 * MS)) publishState(in.now());
         schedule(in.now());
     }
 
@@ -324,6 +362,7 @@ public final class Agent {
             LEASE.log(c.serving() ? Level.INFO : Level.WARNING,
                     (c.serving() ? "serving in term " : "stopped serving in term ") + c.term() + ": " + c.reason());
             serving = c.serving();
+            metrics.transition(c.serving() ? "serve" : "stop_serving");
             updateGoal(false);
         } else if (d instanceof Decision.Release c) {
             if (resources == null) {
@@ -353,6 +392,27 @@ public final class Agent {
             CompletableFuture<IntentAnswer> f = pendingIntents.remove(c.requestId());
             if (f != null) f.complete(new IntentAnswer(c.accepted(), c.message()));
         }
+    }
+
+    /** The snapshot the probe's HTTP endpoints and the metrics read; rebuilt on the loop, read anywhere. */
+    private void publishState(long now) {
+        lastStateUpdate = now;
+        var d = resources.drbdState();
+        String role = node.isLeader() ? "master" : config.me().isData() ? "replica" : "witness";
+        probeState.set(new io.hadb.agent.probe.NodeState(name(config.self()), role, node.term(),
+                node.leader() == 0 ? "" : name(node.leader()), node.quorate(),
+                java.time.Duration.ofMillis(node.leaseRemainingMs(now)), d.role(), d.disk(), d.connection(),
+                d.outOfSyncKiB() * 1024, resources.mysqlStatus(), java.time.Instant.now()));
+        metrics.role(role);
+        metrics.term(node.term());
+        metrics.quorum(node.quorate());
+        metrics.leaseRemaining(java.time.Duration.ofMillis(node.leaseRemainingMs(now)));
+        for (NodeSpec n : cluster.nodes()) {
+            if (n.id() == config.self()) continue;
+            for (int l = 0; l < n.links(); l++) metrics.peerUp(n.name(), l, node.linkUp(n.id(), l));
+        }
+        metrics.drbd(d.role(), d.disk(), d.connection(), d.outOfSyncKiB() * 1024);
+        metrics.mysqld(resources.mysqlStatus());
     }
 
     // ------------------------------------------------------------ status (event loop)

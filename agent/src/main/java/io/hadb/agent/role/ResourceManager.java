@@ -224,6 +224,7 @@ public final class ResourceManager implements AutoCloseable {
         long now = System.nanoTime();
         long took = (now - stopStarted) / 1_000_000;
         long spare = (stopDeadline - now) / 1_000_000;
+        stopListener.accept(java.time.Duration.ofMillis(took), spare < 0);
         if (spare >= 0) {
             LOG.info("stopped serving (probe closed, mysqld stopped) in " + took + " ms, " + spare
                     + " ms before the lease ended");
@@ -232,6 +233,13 @@ public final class ResourceManager implements AutoCloseable {
             LOG.warning("stopped serving in " + took + " ms: " + (-spare) + " ms AFTER the lease ended "
                     + "(raise timings.stop_margin_ms or make mysqld stop faster)");
         }
+    }
+
+    private volatile java.util.function.BiConsumer<java.time.Duration, Boolean> stopListener = (d, late) -> { };
+
+    /** Told how long each stop of a master that lost its lease took, and whether it ended after the lease. */
+    public void onStopMeasured(java.util.function.BiConsumer<java.time.Duration, Boolean> listener) {
+        this.stopListener = listener;
     }
 
     /** How many times a master stopped serving only after its lease had ended. */
