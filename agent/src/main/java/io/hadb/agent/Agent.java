@@ -101,6 +101,44 @@ public final class Agent {
                 cluster.nodes().stream().map(NodeSpec::id).collect(Collectors.toSet()), key);
     }
 
+    private io.hadb.agent.role.ResourceManager resources;
+    private boolean serving;
+    private boolean maintenance;
+
+    /** Runs this node's resources (DRBD, filesystem, mysqld, probe) as the lease says; call before start. */
+    public void manage(io.hadb.agent.config.ResourceConfig rc) {
+        int peer = cluster.nodes().stream().filter(n -> n.isData() && n.id() != config.self()).mapToInt(NodeSpec::id)
+                .findFirst().orElse(0);
+        resources = new io.hadb.agent.role.ResourceManager(rc, new io.hadb.agent.exec.CommandRunner(),
+                new io.hadb.agent.role.TcpProbe(rc.probeTcp()), new io.hadb.agent.role.ResourceManager.Events() {
+                    @Override
+                    public void released() {
+                        loop.execute(() -> step(new Input.ResourcesReleased(System.nanoTime())));
+                    }
+
+                    @Override
+                    public void failed(String reason) {
+                        loop.execute(() -> step(new Input.ResourcesFailed(System.nanoTime(), reason)));
+                    }
+
+                    @Override
+                    public void peerInSync(boolean inSync) {
+                        if (peer != 0) loop.execute(() -> step(new Input.PeerReplication(System.nanoTime(), peer, inSync)));
+                    }
+                });
+    }
+
+    private void updateGoal(boolean release) {
+        if (resources == null) return;
+        long now = System.nanoTime();
+        long leaseEnd = node.leaseValid(now) ? now + node.leaseRemainingMs(now) * MS : now;
+        io.hadb.agent.role.Goal g = maintenance ? io.hadb.agent.role.Goal.HOLD
+                : serving ? io.hadb.agent.role.Goal.SERVE : io.hadb.agent.role.Goal.RELEASE;
+        resources.setGoal(g, leaseEnd, release);
+        // maintenance freezes resources, never the probe's honesty: only the lease holder answers healthy
+        if (maintenance && !serving) resources.closeProbe();
+    }
+
     /** Binds the sockets and starts ticking; call from any thread. */
     public void start(PersistentState persisted) throws Exception {
         loop.submit(() -> {
@@ -108,6 +146,7 @@ public final class Agent {
             return null;
         }).sync();
         transport = UdpTransport.bind(loop, config.localAddresses(), this::received);
+        if (resources != null) resources.start();
         loop.execute(() -> {
             busyUntil = System.nanoTime() + BUSY_NANOS;
             tick();
@@ -120,6 +159,7 @@ public final class Agent {
             return null;
         }).syncUninterruptibly();
         if (transport != null) transport.close();
+        if (resources != null) resources.close();
     }
 
     // ------------------------------------------------------------ inputs (event loop)
@@ -182,6 +222,49 @@ public final class Agent {
         }
     }
 
+    /**
+     * DRBD's fence-peer handler asks whether this node may go on writing without {@code peerName}. The answer
+     * follows DRBD's exit-code contract: 4 once the cluster record says the peer is Outdated (committed
+     * through a majority, nothing in flight that would clear it) and this node holds the lease — the peer's
+     * lease has then necessarily ended; 3 when DRBD reports the peer's disk Inconsistent; 1 otherwise, which
+     * keeps DRBD's I/O frozen. Never 5 or 6 just because the peer is unreachable. Answers within {@code wait}.
+     */
+    public CompletableFuture<Integer> fencePeer(String peerName, java.time.Duration wait) {
+        CompletableFuture<Integer> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            NodeSpec peer = cluster.byName(peerName).orElse(null);
+            if (peer == null || !peer.isData() || peer.id() == config.self()) {
+                FENCING.warning("fence-peer for unknown peer '" + peerName + "': answering 1 (I/O stays frozen)");
+                f.complete(1);
+                return;
+            }
+            // DRBD lost the peer: tell the protocol now rather than when events2 catches up
+            step(new Input.PeerReplication(System.nanoTime(), peer.id(), false));
+            long deadline = System.nanoTime() + wait.toNanos();
+            pollFence(peer, deadline, f);
+        });
+        return f;
+    }
+
+    private void pollFence(NodeSpec peer, long deadline, CompletableFuture<Integer> f) {
+        long now = System.nanoTime();
+        if (resources != null && resources.drbdState().peerDisk() == io.hadb.agent.drbd.DrbdDiskState.INCONSISTENT) {
+            FENCING.info("fence-peer " + peer.name() + ": peer disk Inconsistent, answering 3");
+            f.complete(3);
+        } else if (node.isLeader() && node.leaseValid(now) && node.peerConfirmedOutdated(peer.id())) {
+            FENCING.info("fence-peer " + peer.name() + ": Outdated since term "
+                    + node.committedRecord().dataState(peer.id()).outdatedSinceTerm()
+                    + " through a majority and this node holds the lease: answering 4 (I/O resumes)");
+            f.complete(4);
+        } else if (now >= deadline) {
+            FENCING.warning("fence-peer " + peer.name() + ": could not confirm it Outdated through a majority ("
+                    + (node.isLeader() ? "record not committed" : "this node is not master") + "): answering 1, I/O stays frozen");
+            f.complete(1);
+        } else {
+            loop.schedule(() -> pollFence(peer, deadline, f), 20, TimeUnit.MILLISECONDS);
+        }
+    }
+
     /** Hands an operator intent to the protocol; the future completes with the protocol's answer. */
     public CompletableFuture<IntentAnswer> intent(Intent intent) {
         CompletableFuture<IntentAnswer> f = new CompletableFuture<>();
@@ -240,12 +323,23 @@ public final class Agent {
         } else if (d instanceof Decision.ServeChanged c) {
             LEASE.log(c.serving() ? Level.INFO : Level.WARNING,
                     (c.serving() ? "serving in term " : "stopped serving in term ") + c.term() + ": " + c.reason());
+            serving = c.serving();
+            updateGoal(false);
         } else if (d instanceof Decision.Release c) {
-            INTENT.info("releasing resources for " + name(c.target()) + ": " + c.reason()
-                    + " (no resources are managed yet: released at once)");
-            loop.execute(() -> step(new Input.ResourcesReleased(System.nanoTime())));
+            if (resources == null) {
+                INTENT.info("releasing for " + name(c.target()) + ": " + c.reason() + " (no resources here: released at once)");
+                loop.execute(() -> step(new Input.ResourcesReleased(System.nanoTime())));
+            } else {
+                INTENT.info("releasing resources for " + name(c.target()) + ": " + c.reason());
+                serving = false;
+                updateGoal(true);
+            }
         } else if (d instanceof Decision.RecordCommitted c) {
             RECORD.info("committed " + describe(c.record()));
+            if (c.record().maintenance() != maintenance) {
+                maintenance = c.record().maintenance();
+                updateGoal(false);
+            }
         } else if (d instanceof Decision.FencePeer c) {
             if (cluster.fencing()) {
                 FENCING.warning("fence " + name(c.peer()) + " requested: " + c.reason()
@@ -302,6 +396,13 @@ public final class Agent {
         r.dataStates().forEach((k, v) -> {
             if (!v.upToDate()) out.put(name(k), v.outdatedSinceTerm());
         });
+        if (resources != null) {
+            ObjectNode res = s.putObject("resources");
+            res.put("goal", resources.goal().name().toLowerCase());
+            res.put("drbd", resources.drbdState().summary());
+            res.put("mysql", resources.mysqlStatus().name().toLowerCase());
+            res.put("probe", resources.probeHealthy() ? "healthy" : "down");
+        }
         s.put("datagramsAccepted", counters.acceptedCount());
         ObjectNode drops = s.putObject("dropped");
         counters.snapshot().forEach((k, v) -> drops.put(k.name(), v));

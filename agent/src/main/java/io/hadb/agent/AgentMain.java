@@ -61,8 +61,12 @@ public final class AgentMain implements Callable<Integer> {
         byte[] key;
         PersistentState persisted;
         StateStore store;
+        java.util.Optional<io.hadb.agent.config.ResourceConfig> resources;
         try {
             cfg = ConfigParser.parseFile(config, node);
+            resources = io.hadb.agent.config.ResourceConfigParser.parseFile(config, cfg.me().name());
+            if (resources.isPresent() && !cfg.me().isData())
+                throw new ConfigException("drbd", "a witness runs no resources: remove [drbd], [filesystem], [mysql]");
             key = KeyFile.read(cfg.keyFile());
             store = new StateStore(cfg.dataDir());
             store.prepare();
@@ -88,6 +92,7 @@ public final class AgentMain implements Callable<Integer> {
         });
         ControlServer control = null;
         try {
+            if (resources.isPresent()) agent.manage(resources.get());
             agent.start(persisted);
             control = ControlServer.start(agent, cfg.controlSocket());
         } catch (Exception e) {

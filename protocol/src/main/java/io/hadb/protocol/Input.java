@@ -25,4 +25,10 @@ public sealed interface Input {
 
     /** This node's resources are released (mysqld stopped, unmounted, Secondary): a switchover may go on. */
     record ResourcesReleased(long now) implements Input {}
+
+    /**
+     * This node could not bring its resources up (or keep them up) as master: hand the role to a peer that
+     * can serve, and do not stand again for a back-off time (no ping-pong).
+     */
+    record ResourcesFailed(long now, String reason) implements Input {}
 }

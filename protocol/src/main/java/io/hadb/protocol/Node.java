@@ -34,7 +34,7 @@ public final class Node {
         NO_DRIFT_MARGIN
     }
 
-    enum Role {
+    public enum Role {
         FOLLOWER,
         CANDIDATE,
         LEADER
@@ -91,6 +91,10 @@ public final class Node {
     private int fencing;
     private long nextFenceAttempt;
 
+    /** How many lease lengths a node whose resources failed waits before it stands again. */
+    static final long RESOURCE_BACKOFF_LEASES = 10;
+    private long backoffUntil = Long.MIN_VALUE;
+
     // intents given here and forwarded to the master
     private final Map<Long, Long> forwarded = new HashMap<>();
 
@@ -138,6 +142,8 @@ public final class Node {
             replication.put(pr.peer(), pr.inSync());
         } else if (input instanceof Input.ResourcesReleased) {
             released(now, msgs, decs);
+        } else if (input instanceof Input.ResourcesFailed rf) {
+            resourcesFailed(now, rf.reason(), decs);
         }
         tick(now, msgs, decs);
         PersistentState p = null;
@@ -357,6 +363,7 @@ public final class Node {
         if (!me.isData()) return "witness";
         if (role == Role.LEADER) return "already master";
         if (record.isOutdated(me.id())) return "data Outdated";
+        if (now < backoffUntil) return "backing off after a resource failure";
         if (!transfer && now < promiseUntil) return "promised";
         if (config.twoNodeMode()) {
             for (NodeSpec n : config.nodes())
@@ -609,6 +616,17 @@ public final class Node {
         handover = new Handover(target, now + t.handoverTimeoutMs() * MS, origin, requestId, reason);
         decs.add(new Decision.Release(target, reason));
         updateServing(now, decs);
+    }
+
+    private void resourcesFailed(long now, String reason, List<Decision> decs) {
+        // a node whose resources just failed does not stand again for a while, so the role does not
+        // ping-pong between a broken node and a good one
+        backoffUntil = now + RESOURCE_BACKOFF_LEASES * t.leaseMs() * MS;
+        if (role != Role.LEADER || handover != null) return;
+        int target = chooseTarget(0);
+        if (target != 0)
+            startHandover(now, target, me.id(), 0, "resources failed (" + reason + "): handing over to "
+                    + config.name(target), decs);
     }
 
     private void released(long now, List<Outgoing> msgs, List<Decision> decs) {

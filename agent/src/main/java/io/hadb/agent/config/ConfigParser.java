@@ -211,7 +211,7 @@ public final class ConfigParser {
 
     // ------------------------------------------------------------ typed getters
 
-    private static void checkKeys(JsonNode node, String prefix, Set<String> known, Set<String> reserved)
+    static void checkKeys(JsonNode node, String prefix, Set<String> known, Set<String> reserved)
             throws ConfigException {
         if (node == null) return;
         Iterator<String> it = node.fieldNames();
@@ -224,13 +224,13 @@ public final class ConfigParser {
         }
     }
 
-    private static JsonNode table(JsonNode root, String key) throws ConfigException {
+    static JsonNode table(JsonNode root, String key) throws ConfigException {
         JsonNode n = root.get(key);
         if (n != null && !n.isObject()) throw new ConfigException(key, "must be a table ([" + key + "])");
         return n;
     }
 
-    private static String string(JsonNode n, String key, String dflt, String p) throws ConfigException {
+    static String string(JsonNode n, String key, String dflt, String p) throws ConfigException {
         JsonNode v = n == null ? null : n.get(key);
         if (v == null) {
             if (dflt == null) throw new ConfigException(p + key, "missing (required)");
@@ -241,11 +241,11 @@ public final class ConfigParser {
         return v.asText();
     }
 
-    private static int intValue(JsonNode n, String key, Integer dflt, String p, long min, long max) throws ConfigException {
+    static int intValue(JsonNode n, String key, Integer dflt, String p, long min, long max) throws ConfigException {
         return (int) longValue(n, key, dflt == null ? null : (long) dflt, p, min, max);
     }
 
-    private static long longValue(JsonNode n, String key, Long dflt, String p, long min, long max) throws ConfigException {
+    static long longValue(JsonNode n, String key, Long dflt, String p, long min, long max) throws ConfigException {
         JsonNode v = n == null ? null : n.get(key);
         if (v == null) {
             if (dflt == null) throw new ConfigException(p + key, "missing (required)");
@@ -265,7 +265,7 @@ public final class ConfigParser {
         return v.asDouble();
     }
 
-    private static boolean bool(JsonNode n, String key, boolean dflt, String p) throws ConfigException {
+    static boolean bool(JsonNode n, String key, boolean dflt, String p) throws ConfigException {
         JsonNode v = n == null ? null : n.get(key);
         if (v == null) return dflt;
         if (!v.isBoolean()) throw new ConfigException(p + key, "must be true or false, got " + describe(v));

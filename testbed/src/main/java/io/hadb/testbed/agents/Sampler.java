@@ -12,6 +12,7 @@ public final class Sampler implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile long rounds;
+    private volatile boolean paused;
 
     public Sampler(LocalCluster cluster, long periodMillis, List<Consumer<AgentStatus>> listeners) {
         this.cluster = cluster;
@@ -25,7 +26,7 @@ public final class Sampler implements AutoCloseable {
     private void run() {
         while (running) {
             long start = System.nanoTime();
-            for (LocalCluster.Member m : cluster.members()) {
+            if (!paused) for (LocalCluster.Member m : cluster.members()) {
                 AgentStatus s = cluster.status(m.name);
                 if (s != null) for (Consumer<AgentStatus> l : listeners) l.accept(s);
             }
@@ -39,6 +40,11 @@ public final class Sampler implements AutoCloseable {
                 }
             }
         }
+    }
+
+    /** Stops asking (while idle resource use is measured: the questions themselves cost the agents CPU). */
+    public void pause(boolean p) {
+        paused = p;
     }
 
     public long rounds() {
