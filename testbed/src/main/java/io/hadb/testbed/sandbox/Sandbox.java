@@ -259,7 +259,7 @@ public final class Sandbox {
     private void printWelcome(UpResult r, Duration timeout) {
         Path dir = layout.dir();
         if (r.master().isPresent()) {
-            out.printf("master: %s — %s %.2f s after the agents started (up took %.1f s)%n", r.master().get(),
+            out.printf("master: %s: %s %.2f s after the agents started (up took %.1f s)%n", r.master().get(),
                     layout.resources() ? "its TCP probe accepted a connection" : "it serves (membership only)",
                     r.agentsToMaster().toMillis() / 1000.0, r.total().toMillis() / 1000.0);
         } else {
@@ -269,19 +269,22 @@ public final class Sandbox {
         }
         out.println();
         out.println("Connect (state, configs, images and logs in " + dir + "):");
+        String httpNote = SandboxLayout.dataNodes().stream().anyMatch(n -> probeOpen(n, layout.probeHttpPort(), 200))
+                ? "" : "   (no HTTP listener answers yet)";
         for (SandboxLayout.Node n : SandboxLayout.dataNodes()) {
             out.printf("  %-7s SQL      mariadb -h %s -P %d -u %s%n", n.name(), n.address(), layout.sqlPort(), SQL_USER);
             out.printf("          probe    tcp %s:%d   http://%s:%d/master  /replica  /health%n", n.address(),
                     layout.probeTcpPort(), n.address(), layout.probeHttpPort());
-            out.printf("          metrics  http://%s:%d/metrics%n", n.address(), layout.probeHttpPort());
+            out.printf("          metrics  http://%s:%d/metrics%s%n", n.address(), layout.probeHttpPort(), httpNote);
         }
         out.println("  witness agent on " + SandboxLayout.node("witness").address() + ", UDP port " + layout.udpPort());
         out.println();
         out.println("Try:");
         String ctl = layout.agentctl().toString();
         out.println("  " + ctl + " -c " + layout.config("hadb01") + " status");
-        out.println("  " + ctl + " -c " + layout.config("hadb01") + " standby hadb01      (then unstandby hadb01)");
-        out.println("  " + ctl + " -c " + layout.config("hadb02") + " switchover hadb02");
+        out.println("  " + ctl + " -c " + layout.config("hadb01") + " standby hadb01   (then: unstandby hadb01)");
+        String other = r.master().filter(m -> m.equals("hadb02")).map(m -> "hadb01").orElse("hadb02");
+        out.println("  " + ctl + " -c " + layout.config(other) + " switchover " + other);
         String sb = layout.bin().resolve("sandbox").toString();
         out.println("  " + sb + " status");
         out.println("  " + sb + " crash " + r.master().orElse("hadb01") + "    then: " + sb + " start "

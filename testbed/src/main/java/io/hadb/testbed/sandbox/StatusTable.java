@@ -56,22 +56,14 @@ final class StatusTable {
         return v.isMissingNode() || v.isNull() ? "?" : v.asBoolean() ? "yes" : "no";
     }
 
-    /** The resource parts of the answer, when the agent reports them: drbd, filesystem, mysql, probe. */
+    /** The agent's "resources" part (goal, drbd, mysql, probe), when it manages resources. */
     static String resources(JsonNode j) {
+        JsonNode r = j.get("resources");
+        if (r == null || !r.isObject()) return "-";
         List<String> parts = new ArrayList<>();
-        for (String k : List.of("drbd", "filesystem", "mysql", "mysqld", "probe")) {
-            JsonNode v = j.get(k);
-            if (v == null || v.isNull()) continue;
-            if (v.isValueNode()) {
-                parts.add(k + "=" + v.asText());
-            } else {
-                List<String> kv = new ArrayList<>();
-                v.fields().forEachRemaining(f -> {
-                    if (f.getValue().isValueNode()) kv.add(f.getKey() + "=" + f.getValue().asText());
-                });
-                parts.add(k + "{" + String.join(" ", kv) + "}");
-            }
-        }
+        r.fields().forEachRemaining(f -> {
+            if (f.getValue().isValueNode()) parts.add(f.getKey() + "=" + f.getValue().asText());
+        });
         return parts.isEmpty() ? "-" : String.join(" ", parts);
     }
 
