@@ -210,6 +210,9 @@ public final class Sandbox {
         synchronized (startLock) {
             // waits for a start in progress to have written its pid file, so that down finds it
         }
+        // a preparation command still running (drbdadm, mkfs, mariadb-install-db) would keep the mount busy;
+        // these are this process's own children, killed by pid (agents are killed by group in down)
+        ProcessHandle.current().descendants().forEach(ProcessHandle::destroyForcibly);
     }
 
     /** The emulator's environment for a node's drbdadm/drbdsetup, as the agent's [drbd] env. */
