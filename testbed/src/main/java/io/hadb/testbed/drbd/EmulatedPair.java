@@ -72,6 +72,12 @@ public final class EmulatedPair implements AutoCloseable {
         return new EmulatedPair(dir, resource, nodes, kernel, findBin());
     }
 
+    /** The pair that {@link #create} made in dir earlier (e.g. by another process), without touching it. */
+    public static EmulatedPair open(Path dir, String resource, List<String> nodes, String kernel) {
+        if (nodes.size() != 2) throw new IllegalArgumentException("the emulator models exactly two nodes");
+        return new EmulatedPair(dir, resource, nodes, kernel, findBin());
+    }
+
     /** testbed/bin, from the system property hadb.testbed.bin or by walking up from the working directory. */
     static Path findBin() {
         String prop = System.getProperty("hadb.testbed.bin");
