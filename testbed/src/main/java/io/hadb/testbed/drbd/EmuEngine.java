@@ -211,6 +211,8 @@ final class EmuEngine {
         e.put("DRBD_MINOR", Integer.toString(h.minor()));
         e.put("DRBD_CONF", env.conf().toString());
         e.put("DRBD_DONT_WARN_ON_VERSION_MISMATCH", "1");
+        // the emulator's own: a handler that calls drbdadm then acts as the node that runs it
+        e.put("HADB_EMU_NODE", node);
         if (env.kernel9()) e.put("DRBD_PEER_NODE_ID", Integer.toString(conf.nodeId(p.name())));
         if (perVolume) {
             e.put("DRBD_VOLUME", "0");
@@ -546,7 +548,7 @@ final class EmuEngine {
             if (x.disk.equals("UpToDate") || x.disk.equals("Consistent")) x.disk = "Outdated";
             return EmuResult.OK;
         }
-        if (x.role.equals("Primary")) return EmuResult.fail(17, "");
+        if (x.role.equals("Primary")) return new EmuResult(17, "", ""); // real drbdadm prints nothing here
         if (linked(s, me())) {
             return stateChangeFailed("outdate", false, -15, "Refusing to be Outdated while Connected", 11);
         }
