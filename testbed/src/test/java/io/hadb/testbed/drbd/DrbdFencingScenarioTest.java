@@ -414,6 +414,54 @@ class DrbdFencingScenarioTest {
     // ------------------------------------------------------------------ the three recordings
 
     @Test
+    void promotionWithAnUnknownPeerWaitsForFencePeerAndHonoursItsAnswer() throws Exception {
+        sample = "1-crash-takeover-then-isolated-primary-resume-io";
+        pair = EmulatedPair.create(tmp.resolve("emu"), "r0", List.of(H1, H2), "8.4", 16).withEnv("HADB_EMU_SYNC_MS", "100");
+        Path fp = tmp.resolve("fp");
+        Files.writeString(fp, "#!/bin/bash\nrc=$(cat " + tmp + "/fp-rc.$HADB_EMU_NODE 2>/dev/null || echo 1)\n"
+                + "[ \"$rc\" = sleep ] && exec sleep 30\nexit $rc\n");
+        ok("chmod", "+x", fp.toString());
+        Files.writeString(pair.conf(), Files.readString(pair.conf())
+                .replace("global { usage-count no; }", "global { usage-count no; cmd-timeout-long 1; }")
+                .replace("  net { protocol C; }", "  net { protocol C; fencing resource-and-stonith; }\n"
+                        + "  handlers { fence-peer \"" + fp + "\"; }"));
+        a1 = new DrbdAdm(runner, "r0", pair.settings(H1));
+        a2 = new DrbdAdm(runner, "r0", pair.settings(H2));
+        a1.up();
+        a2.up();
+        a1.primaryForce();
+        await("initial sync", a2, DrbdResourceState::healthyPair);
+        a1.secondary();
+        a2.disconnect();
+        for (String answer : List.of("1", "6", "sleep")) {
+            Files.writeString(tmp.resolve("fp-rc." + H2), answer + "\n");
+            try {
+                a2.primary();
+                throw new AssertionError("promotion accepted with fence-peer answering " + answer);
+            } catch (DrbdCommandException e) {
+                boolean outdatedItself = answer.equals("6");
+                assertEquals(outdatedItself ? 17 : 11, e.exitCode(), e.getMessage());
+                assertEquals(outdatedItself ? DrbdCommandException.Kind.NO_UP_TO_DATE_DATA : DrbdCommandException.Kind.PEER_NOT_OUTDATED,
+                        e.kind(), e.getMessage());
+            }
+            if (answer.equals("6")) {
+                assertEquals("Outdated", a2.status().disk().text(), "6 outdates the caller");
+                a2.connect();
+                await("resync", a2, DrbdResourceState::healthyPair);
+                a2.disconnect();
+            }
+        }
+        String events = Files.readString(pair.dir().resolve("state/r0/events." + H2));
+        assertTrue(events.contains("response helper name:r0 peer-node-id:0 helper:fence-peer status:256"), events);
+        assertTrue(events.contains("helper:fence-peer status:9"), "the handler killed at cmd-timeout-long");
+        Files.writeString(tmp.resolve("fp-rc." + H2), "5\n");
+        a2.primary(); // 5 (peer unreachable) counts with an UpToDate disk
+        DrbdResourceState s = a2.status();
+        assertTrue(s.isPrimary());
+        assertEquals("Outdated", a2.dstate().peer().text(), "as /proc/drbd's ds: shows it (status has no peer while StandAlone)");
+    }
+
+    @Test
     void crashTakeoverThenIsolatedPrimaryResumeIoGivesSplitBrain() throws Exception {
         setUp("1-crash-takeover-then-isolated-primary-resume-io");
         Writer w2 = isolateAndTakeOver(true);
