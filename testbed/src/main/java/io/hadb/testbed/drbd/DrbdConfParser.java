@@ -12,37 +12,55 @@ import java.util.Map;
 /**
  * Parses DRBD's resource-file syntax: `resource r0 { net {...} disk {...} handlers {...}
  * on NAME { device /dev/drbd0; disk /dev/xxx; address IP:PORT; meta-disk internal; } ... }`,
- * with `#` comments, `global`/`common` sections (tolerated, ignored) and `include "glob";`.
+ * with `#` comments, `include "glob";`, and `global { ... }` / `common { disk {...} handlers {...} }`,
+ * whose options every resource inherits (its own take precedence) as `global.KEY`, `disk.KEY`, ....
  */
 final class DrbdConfParser {
     private final List<String> tokens = new ArrayList<>();
     private int pos;
     private final String origin;
+    /** Options of `global` and `common`, shared by every file of one configuration. */
+    private final Map<String, String> inherited;
 
-    private DrbdConfParser(String text, String origin) {
+    private DrbdConfParser(String text, String origin, Map<String, String> inherited) {
         this.origin = origin;
+        this.inherited = inherited;
         tokenize(text);
     }
 
     static Map<String, DrbdResourceConf> parseFile(Path file) throws IOException {
         Map<String, DrbdResourceConf> out = new LinkedHashMap<>();
-        parseInto(file, out, 0);
-        return out;
+        Map<String, String> inherited = new LinkedHashMap<>();
+        parseInto(file, out, inherited, 0);
+        return inherit(out, inherited);
     }
 
     static Map<String, DrbdResourceConf> parse(String text) {
         Map<String, DrbdResourceConf> out = new LinkedHashMap<>();
+        Map<String, String> inherited = new LinkedHashMap<>();
         try {
-            new DrbdConfParser(text, "<text>").parseTop(out, null, 0);
+            new DrbdConfParser(text, "<text>", inherited).parseTop(out, null, 0);
         } catch (IOException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        return inherit(out, inherited);
+    }
+
+    private static Map<String, DrbdResourceConf> inherit(Map<String, DrbdResourceConf> parsed, Map<String, String> inherited) {
+        if (inherited.isEmpty()) return parsed;
+        Map<String, DrbdResourceConf> out = new LinkedHashMap<>();
+        for (DrbdResourceConf r : parsed.values()) {
+            Map<String, String> o = new LinkedHashMap<>(inherited);
+            o.putAll(r.options());
+            out.put(r.name(), new DrbdResourceConf(r.name(), r.hosts(), Map.copyOf(o)));
         }
         return out;
     }
 
-    private static void parseInto(Path file, Map<String, DrbdResourceConf> out, int depth) throws IOException {
+    private static void parseInto(Path file, Map<String, DrbdResourceConf> out, Map<String, String> inherited, int depth)
+            throws IOException {
         if (depth > 8) throw new IllegalArgumentException("include nesting too deep at " + file);
-        new DrbdConfParser(Files.readString(file), file.toString()).parseTop(out, file.getParent(), depth);
+        new DrbdConfParser(Files.readString(file), file.toString(), inherited).parseTop(out, file.getParent(), depth);
     }
 
     private void tokenize(String text) {
@@ -87,7 +105,8 @@ final class DrbdConfParser {
                     DrbdResourceConf r = parseResource(next());
                     out.put(r.name(), r);
                 }
-                case "global", "common" -> skipBlock();
+                case "global" -> parseOptions("global", inherited);
+                case "common" -> parseCommon();
                 case "include" -> {
                     String pattern = next();
                     expect(";");
@@ -98,11 +117,22 @@ final class DrbdConfParser {
                         List<Path> files = new ArrayList<>();
                         ds.forEach(files::add);
                         files.sort(null);
-                        for (Path f : files) parseInto(f, out, depth + 1);
+                        for (Path f : files) parseInto(f, out, inherited, depth + 1);
                     }
                 }
                 default -> throw new IllegalArgumentException(origin + ": unexpected '" + kw + "' at top level");
             }
+        }
+    }
+
+    /** `common { net {...} disk {...} handlers {...} }`: defaults for every resource. */
+    private void parseCommon() {
+        expect("{");
+        while (true) {
+            String t = next();
+            if (t.equals("}")) return;
+            if (tokens.get(pos).equals("{")) parseOptions(t, inherited);
+            else statement();
         }
     }
 

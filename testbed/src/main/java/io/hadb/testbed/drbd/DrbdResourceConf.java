@@ -29,6 +29,31 @@ record DrbdResourceConf(String name, List<Host> hosts, Map<String, String> optio
         return hosts.stream().filter(h -> !h.name().equals(node)).findFirst();
     }
 
+    /** `fencing` from the `disk` (8.4) or `net` (9) section: dont-care, resource-only or resource-and-stonith. */
+    String fencing() {
+        return options.getOrDefault("disk.fencing", options.getOrDefault("net.fencing", "dont-care"));
+    }
+
+    boolean fencingEnabled() {
+        return !fencing().equals("dont-care");
+    }
+
+    /** The command line of `handlers { NAME "..."; }`, if configured. */
+    Optional<String> handler(String name) {
+        return Optional.ofNullable(options.get("handlers." + name));
+    }
+
+    /** `global { cmd-timeout-long SECONDS; }`, if set. */
+    Optional<java.time.Duration> cmdTimeoutLong() {
+        String v = options.get("global.cmd-timeout-long");
+        if (v == null) return Optional.empty();
+        try {
+            return Optional.of(java.time.Duration.ofSeconds(Long.parseLong(v.strip())));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("cmd-timeout-long must be a number of seconds, not '" + v + "'");
+        }
+    }
+
     int nodeId(String node) {
         for (int i = 0; i < hosts.size(); i++) if (hosts.get(i).name().equals(node)) return i;
         return -1;

@@ -92,8 +92,9 @@ final class EmuEngine {
         String cstate = cOv != null ? cOv : (s.connected() ? "Connected" : "Connecting");
         String replication = !linked ? "Off"
                 : s.syncing() ? (s.syncSource.equals(node) ? "SyncSource" : "SyncTarget") : "Established";
-        return new NodeView(true, x.role, "no", true, disk, size, conn, cstate, linked ? p.role : "Unknown",
-                conn, replication, linked ? p.disk : "DUnknown", linked && s.syncing() ? s.syncTotalKiB : 0);
+        String peerDisk = linked ? p.disk : x.peerDiskKnown.isEmpty() ? "DUnknown" : x.peerDiskKnown;
+        return new NodeView(true, x.role, x.suspended, true, disk, size, conn, cstate, linked ? p.role : "Unknown",
+                conn, replication, peerDisk, linked && s.syncing() ? s.syncTotalKiB : 0);
     }
 
     interface Mutation {
@@ -116,10 +117,201 @@ final class EmuEngine {
         }
     }
 
+    /** A per-volume helper line (split-brain, before/after-resync-*, pri-on-incon-degr). */
     private void helper(EmuState s, String node, String verb, String helper, String extra) throws IOException {
         NodeView.Ids id = ids(node);
         String line = verb + " helper " + id.conn() + " volume:0 minor:" + id.minor() + " helper:" + helper + extra;
         store.append(node, List.of(TS.format(Instant.now()) + "\t" + line + "\t" + line));
+    }
+
+    /**
+     * A per-connection helper line (fence-peer, unfence-peer); without a connection object (StandAlone)
+     * DRBD leaves out the connection's name, as recorded.
+     */
+    void connHelper(EmuState s, String node, String verb, String helper, String extra) throws IOException {
+        NodeView.Ids id = ids(node);
+        String who = view(s, node).conn() ? id.conn() : id.res() + " peer-node-id:" + id.peerNodeId();
+        String line = verb + " helper " + who + " helper:" + helper + extra;
+        store.append(node, List.of(TS.format(Instant.now()) + "\t" + line + "\t" + line));
+    }
+
+    // ---------------------------------------------------------------- fencing
+
+    private final List<Long> toSpawn = new ArrayList<>();
+
+    /** Runs tx under the resource's lock, then starts the workers of the handler jobs it queued. */
+    <T> T tx(EmuStore.Transaction<T> t) throws IOException {
+        T result = store.locked(t);
+        List<Long> tokens = new ArrayList<>(toSpawn);
+        toSpawn.clear();
+        for (long token : tokens) HelperWorker.spawn(env, conf.name(), token);
+        return result;
+    }
+
+    private long queueJob(EmuState s, String node, String helper) {
+        EmuState.Job j = new EmuState.Job();
+        j.token = s.nextToken++;
+        j.node = node;
+        j.helper = helper;
+        j.incarnation = s.node(node).incarnation;
+        s.jobs.add(j);
+        toSpawn.add(j.token);
+        return j.token;
+    }
+
+    /** The fence-peer handler of node runs (in a worker) while its I/O stays frozen. */
+    private void queueFence(EmuState s, String node) {
+        s.node(node).fenceToken = queueJob(s, node, "fence-peer");
+    }
+
+    /** Freezes a Primary's I/O as `fencing resource-and-stonith` does: writers on its filesystem block. */
+    private void freezeIo(EmuState.Node x) throws IOException {
+        if (!x.frozenMount.isEmpty() || x.loop.isEmpty()) return;
+        Optional<String> mp = LoopDevices.mountPoint(x.loop);
+        if (mp.isPresent()) {
+            FsIoctl.freeze(mp.get());
+            x.frozenMount = mp.get();
+        }
+    }
+
+    private void thawIo(EmuState.Node x) throws IOException {
+        if (x.frozenMount.isEmpty()) return;
+        try {
+            FsIoctl.thaw(x.frozenMount);
+        } finally {
+            x.frozenMount = "";
+        }
+    }
+
+    /** I/O flows again: with a disk, the held writes are written and make a new data generation. */
+    private void resumeIo(EmuState s, String node) throws IOException {
+        EmuState.Node x = s.node(node);
+        x.fenceToken = 0;
+        if (!x.suspended.equals("no")) {
+            if (!x.disk.equals("Diskless")) x.diverged = true;
+            step(s, () -> x.suspended = "no");
+        }
+        thawIo(x);
+    }
+
+    /** A handler to run outside the lock: its command line and the environment DRBD gives it. */
+    record HandlerCall(String node, String helper, Optional<String> command, Map<String, String> env, long token) {
+    }
+
+    HandlerCall handlerCall(String node, String helper, boolean perVolume, long token) {
+        DrbdResourceConf.Host h = host(node), p = conf.peerOf(node).orElse(h);
+        Map<String, String> e = new HashMap<>();
+        e.put("DRBD_RESOURCE", conf.name());
+        e.put("DRBD_PEER", p.name());
+        e.put("DRBD_PEERS", p.name());
+        String addr = p.address().contains(" ") ? p.address().substring(p.address().lastIndexOf(' ') + 1) : p.address();
+        int colon = addr.lastIndexOf(':');
+        e.put("DRBD_PEER_ADDRESS", colon > 0 ? addr.substring(0, colon) : addr);
+        e.put("DRBD_PEER_AF", p.address().startsWith("ipv6") || addr.startsWith("[") ? "ipv6" : "ipv4");
+        e.put("DRBD_MINOR", Integer.toString(h.minor()));
+        e.put("DRBD_CONF", env.conf().toString());
+        e.put("DRBD_DONT_WARN_ON_VERSION_MISMATCH", "1");
+        // the emulator's own: a handler that calls drbdadm then acts as the node that runs it
+        e.put("HADB_EMU_NODE", node);
+        if (env.kernel9()) e.put("DRBD_PEER_NODE_ID", Integer.toString(conf.nodeId(p.name())));
+        if (perVolume) {
+            e.put("DRBD_VOLUME", "0");
+            e.put("DRBD_LL_DISK", h.disk());
+        }
+        return new HandlerCall(node, helper, conf.handler(helper), e, token);
+    }
+
+    /**
+     * Runs a handler as drbdadm does (`sh -c`), with `cmd-timeout-long` if set; returns the raw wait
+     * status DRBD prints in `response helper`: exit code × 256, or the signal that killed it.
+     */
+    int runHandler(HandlerCall call) {
+        if (call.command().isEmpty()) return 0;
+        java.time.Duration timeout = conf.cmdTimeoutLong().orElse(java.time.Duration.ofSeconds(600));
+        try {
+            io.hadb.agent.exec.CommandResult r = new io.hadb.agent.exec.CommandRunner()
+                    .run(timeout, List.of("sh", "-c", call.command().get()), call.env(), null);
+            return (r.exitCode() & 0xff) << 8;
+        } catch (io.hadb.agent.exec.CommandTimeoutException e) {
+            return 9; // killed
+        } catch (IOException e) {
+            return 127 << 8;
+        }
+    }
+
+    /**
+     * DRBD's reading of a fence-peer answer: 3 peer Inconsistent, 4 peer Outdated, 5 peer unreachable
+     * (taken as Outdated only when the local disk is UpToDate), 6 outdate myself, 7 peer fenced;
+     * anything else is a broken handler. Returns true when the peer now counts as Outdated or worse.
+     */
+    private boolean applyFenceAnswer(EmuState s, String node, int status) throws IOException {
+        EmuState.Node x = s.node(node);
+        int code = (status & 0xff) == 0 ? status >> 8 : -1;
+        String peerDisk = switch (code) {
+            case 3 -> "Inconsistent";
+            case 4, 7 -> "Outdated";
+            case 5 -> x.disk.equals("UpToDate") ? "Outdated" : null;
+            default -> null;
+        };
+        if (code == 6 && x.role.equals("Secondary") && (x.disk.equals("UpToDate") || x.disk.equals("Consistent"))) {
+            step(s, () -> x.disk = "Outdated");
+        }
+        if (peerDisk == null) return false;
+        step(s, () -> x.peerDiskKnown = peerDisk);
+        return true;
+    }
+
+    /** Worker, part 1 (locked): the job is still wanted; prints `call helper` and says what to run. */
+    HandlerCall startJob(EmuState s, long token, long pid) throws IOException {
+        EmuState.Job j = s.job(token);
+        if (j == null) return null;
+        EmuState.Node x = s.node(j.node);
+        if (!x.up || x.incarnation != j.incarnation || (j.helper.equals("fence-peer") && x.fenceToken != token)) {
+            s.jobs.remove(j);
+            return null;
+        }
+        j.pid = pid;
+        boolean perVolume = j.helper.equals("after-resync-target");
+        if (perVolume) helper(s, j.node, "call", j.helper, "");
+        else connHelper(s, j.node, "call", j.helper, "");
+        return handlerCall(j.node, j.helper, perVolume, token);
+    }
+
+    /** Worker, part 2 (locked): prints `response helper` and applies the answer if it still matters. */
+    void finishJob(EmuState s, long token, int status) throws IOException {
+        EmuState.Job j = s.job(token);
+        if (j == null) return;
+        s.jobs.remove(j);
+        EmuState.Node x = s.node(j.node);
+        if (!x.up || x.incarnation != j.incarnation) return;
+        switch (j.helper) {
+            case "fence-peer" -> {
+                connHelper(s, j.node, "response", j.helper, " status:" + status);
+                if (x.fenceToken != token) return;
+                x.fenceToken = 0;
+                if (applyFenceAnswer(s, j.node, status)) {
+                    resumeIo(s, j.node);
+                } else {
+                    // a broken answer leaves I/O frozen until resume-io, a reconnect or a reboot
+                }
+            }
+            case "after-resync-target" -> {
+                helper(s, j.node, "response", j.helper, " status:" + status);
+                if (s.syncEnding) finishResync(s);
+            }
+            default -> connHelper(s, j.node, "response", j.helper, " status:" + status);
+        }
+    }
+
+    /** Stops the workers this state knows (cleanup): only the processes the emulator started. */
+    static void killWorkers(EmuState s) {
+        for (EmuState.Job j : s.jobs) {
+            if (j.pid > 0) ProcessHandle.of(j.pid).ifPresent(ph -> {
+                ph.descendants().forEach(ProcessHandle::destroyForcibly);
+                ph.destroyForcibly();
+            });
+        }
+        s.jobs.clear();
     }
 
     static long sizeKiB(String file) {
@@ -154,7 +346,21 @@ final class EmuEngine {
 
     /** Ends a resync whose time is up. Called by every command and by every events2 stream's poll. */
     void tick(EmuState s) throws IOException {
-        if (!s.syncing() || System.currentTimeMillis() < s.syncEndMs) return;
+        if (!s.syncing() || s.syncEnding || System.currentTimeMillis() < s.syncEndMs) return;
+        if (conf.handler("after-resync-target").isPresent()) {
+            // DRBD waits for the SyncTarget's handler before it calls the disk UpToDate
+            s.syncEnding = true;
+            queueJob(s, s.syncTarget, "after-resync-target");
+            return;
+        }
+        helper(s, s.syncTarget, "call", "after-resync-target", "");
+        helper(s, s.syncTarget, "response", "after-resync-target", " status:0");
+        finishResync(s);
+    }
+
+    /** The resync is over: both UpToDate; with fencing the SyncSource calls unfence-peer. */
+    private void finishResync(EmuState s) throws IOException {
+        String source = s.syncSource;
         step(s, () -> {
             s.node(s.syncTarget).disk = "UpToDate";
             EmuState.Node src = s.node(s.syncSource);
@@ -162,7 +368,15 @@ final class EmuEngine {
             s.syncSource = "";
             s.syncTarget = "";
             s.syncTotalKiB = 0;
+            s.syncEnding = false;
         });
+        if (!conf.fencingEnabled() || source.isEmpty()) return;
+        if (conf.handler("unfence-peer").isPresent()) {
+            queueJob(s, source, "unfence-peer");
+        } else {
+            connHelper(s, source, "call", "unfence-peer", "");
+            connHelper(s, source, "response", "unfence-peer", " status:0");
+        }
     }
 
     double syncDone(EmuState s) {
@@ -195,6 +409,10 @@ final class EmuEngine {
             return EmuResult.fail(10, h.minor() + ": Failure: (104) Can not open backing device.\nCommand '" + tool
                     + h.minor() + " " + h.disk() + " " + h.disk() + " internal' terminated with exit code 10");
         }
+        x.frozenMount = "";
+        x.suspended = "no";
+        x.fenceToken = 0;
+        x.peerDiskKnown = "";
         x.loop = loops.attach(x.file);
         loops.setReadOnly(x.loop, true);
         LoopDevices.link(h.device(), x.loop);
@@ -252,6 +470,35 @@ final class EmuEngine {
         return EmuResult.OK;
     }
 
+    /** A promotion that first needs the fence-peer handler's answer (run outside the lock). */
+    record PendingPrimary(HandlerCall call) {
+    }
+
+    /**
+     * `primary`, part 1: with fencing and the peer unknown (not connected, its disk DUnknown), DRBD
+     * runs fence-peer inside the promotion: the `call helper` line is printed and the caller runs
+     * the handler, then calls {@link #primaryAfterFence}. Otherwise an EmuResult.
+     */
+    Object primaryPrepare(EmuState s, boolean force) throws IOException {
+        EmuState.Node x = s.node(me());
+        if (x.up && !x.role.equals("Primary") && conf.fencingEnabled() && !linked(s, me()) && x.peerDiskKnown.isEmpty()
+                && !x.disk.equals("Diskless")) {
+            connHelper(s, me(), "call", "fence-peer", "");
+            return new PendingPrimary(handlerCall(me(), "fence-peer", false, 0));
+        }
+        return primary(s, force);
+    }
+
+    /** `primary`, part 2: the handler answered with status; promote if the peer now counts as outdated. */
+    EmuResult primaryAfterFence(EmuState s, boolean force, int status) throws IOException {
+        EmuState.Node x = s.node(me());
+        if (x.up) connHelper(s, me(), "response", "fence-peer", " status:" + status);
+        if (!x.up || x.role.equals("Primary") || linked(s, me())) return primary(s, force);
+        if (applyFenceAnswer(s, me(), status) || force) return primary(s, force);
+        if (!x.disk.equals("UpToDate")) return primary(s, force); // outdated itself (6): no UpToDate data
+        return stateChangeFailed("primary", false, -7, "Refusing to be Primary while peer is not outdated", 11);
+    }
+
     EmuResult primary(EmuState s, boolean force) throws IOException {
         EmuState.Node x = s.node(me());
         if (!x.up) return notUp("primary");
@@ -301,7 +548,7 @@ final class EmuEngine {
             if (x.disk.equals("UpToDate") || x.disk.equals("Consistent")) x.disk = "Outdated";
             return EmuResult.OK;
         }
-        if (x.role.equals("Primary")) return EmuResult.fail(17, "");
+        if (x.role.equals("Primary")) return new EmuResult(17, "", ""); // real drbdadm prints nothing here
         if (linked(s, me())) {
             return stateChangeFailed("outdate", false, -15, "Refusing to be Outdated while Connected", 11);
         }
@@ -362,7 +609,13 @@ final class EmuEngine {
     /** The disk goes (detach, or an emulated disk failure): Diskless; writers without a peer get EIO. */
     void loseDisk(EmuState s, String transient_) throws IOException {
         EmuState.Node x = s.node(me());
+        x.diskBeforeDetach = x.disk;
         step(s, () -> diskOv.put(me(), transient_));
+        if (x.role.equals("Primary") && !linked(s, me())) {
+            // a Primary without a disk and without a peer has no data at all
+            helper(s, me(), "call", "pri-on-incon-degr", "");
+            helper(s, me(), "response", "pri-on-incon-degr", " status:0");
+        }
         step(s, () -> {
             diskOv.remove(me());
             x.disk = "Diskless";
@@ -377,13 +630,25 @@ final class EmuEngine {
         EmuState.Node x = s.node(me());
         if (!x.up) return notUp("attach");
         if (!x.disk.equals("Diskless")) return EmuResult.OK;
+        // the metadata still knows the data it had: UpToDate comes back as Consistent, as after `up`
+        String had = x.diskBeforeDetach;
+        String disk = had.equals("UpToDate") || had.equals("Consistent") ? "Consistent" : had.equals("Outdated") ? had : "Inconsistent";
         step(s, () -> diskOv.put(me(), "Attaching"));
         step(s, () -> {
             diskOv.remove(me());
-            x.disk = "Inconsistent";
+            x.disk = disk;
         });
         String peer = peerName(me());
         if (linked(s, me()) && s.node(peer).disk.equals("UpToDate")) startSync(s, peer, me(), true);
+        return EmuResult.OK;
+    }
+
+    /** `resume-io`: thaws a fenced Primary; a Diskless one's held writes fail (its filesystem was shut down). */
+    EmuResult resumeIo(EmuState s) throws IOException {
+        EmuState.Node x = s.node(me());
+        if (!x.up) return notUp("resume-io");
+        if (x.disk.equals("Diskless") && !x.frozenMount.isEmpty()) FsIoctl.shutdown(x.frozenMount);
+        resumeIo(s, me());
         return EmuResult.OK;
     }
 
@@ -414,10 +679,17 @@ final class EmuEngine {
         if (!x.up) return EmuResult.OK;
         silent.add(me());
         if (s.connected() && x.wantConnect) loseConnection(s, null, "NetworkFailure", me());
+        if (!x.frozenMount.isEmpty()) {
+            // a crashed machine never completes its held writes: they fail once the test thaws the mount
+            FsIoctl.shutdown(x.frozenMount);
+        }
         step(s, () -> {
             x.up = false;
             x.wantConnect = false;
             x.role = "Secondary";
+            x.suspended = "no";
+            x.fenceToken = 0;
+            x.peerDiskKnown = "";
         });
         x.incarnation++;
         silent.remove(me());
@@ -434,14 +706,28 @@ final class EmuEngine {
     private void loseConnection(EmuState s, String initiator, String otherState, String dead) throws IOException {
         List<String> live = new ArrayList<>();
         for (DrbdResourceConf.Host h : conf.hosts()) if (s.node(h.name()).up && !h.name().equals(dead)) live.add(h.name());
+        // a Primary that loses its peer by a fault asks fence-peer; resource-and-stonith freezes its I/O meanwhile
+        List<String> fencing = new ArrayList<>();
+        for (String n : live) {
+            EmuState.Node x = s.node(n);
+            if (conf.fencingEnabled() && otherState.equals("NetworkFailure") && !n.equals(initiator)
+                    && x.role.equals("Primary") && !x.disk.equals("Diskless")) fencing.add(n);
+        }
+        boolean freeze = conf.fencing().equals("resource-and-stonith");
         step(s, () -> {
             s.connectedFlag = false;
             s.syncSource = "";
             s.syncTarget = "";
             s.syncTotalKiB = 0;
+            s.syncEnding = false;
             for (String n : live) connOv.put(n, n.equals(initiator) ? "Disconnecting" : otherState);
+            if (freeze) for (String n : fencing) s.node(n).suspended = "fencing";
         });
-        for (String n : live) if (s.node(n).role.equals("Primary")) s.node(n).diverged = true;
+        for (String n : live) {
+            // frozen I/O writes nothing: the new data generation starts only when it resumes
+            if (s.node(n).role.equals("Primary") && !(freeze && fencing.contains(n))) s.node(n).diverged = true;
+        }
+        if (freeze) for (String n : fencing) freezeIo(s.node(n));
         fork(s, initiator, dead);
         for (String n : live) {
             // a Diskless node served its I/O through the peer: without it, writers get EIO
@@ -460,6 +746,7 @@ final class EmuEngine {
                 if (n.equals(initiator)) s.node(n).wantConnect = false;
             }
         });
+        for (String n : fencing) queueFence(s, n);
     }
 
     /** Connects the pair if both want it and the link is there. */
@@ -484,6 +771,8 @@ final class EmuEngine {
             standAloneBoth(s, a, b);
             return;
         }
+        na.peerDiskKnown = "";
+        nb.peerDiskKnown = "";
         String source = null, target = null;
         if (na.diverged != nb.diverged) {
             source = na.diverged ? a : b;
@@ -499,9 +788,20 @@ final class EmuEngine {
         if (source != null) {
             target = source.equals(a) ? b : a;
             if (s.node(target).role.equals("Primary")) {
-                // "I shall become SyncTarget, but I am primary!": both give up, as DRBD does
+                // "I shall become SyncTarget, but I am primary!": both give up, as DRBD does; a frozen
+                // Primary asks its fence-peer handler again
                 standAloneBoth(s, a, b);
+                if (!s.node(target).suspended.equals("no")) queueFence(s, target);
                 return;
+            }
+        }
+        // connected again with nothing to resolve against a frozen Primary: its I/O resumes
+        for (String n : List.of(a, b)) {
+            EmuState.Node x = s.node(n);
+            if (!x.suspended.equals("no")) {
+                x.fenceToken = 0;
+                step(s, () -> x.suspended = "no");
+                thawIo(x);
             }
         }
         na.diverged = false;
@@ -560,6 +860,10 @@ final class EmuEngine {
         EmuState.Node src = s.node(source), tgt = s.node(target);
         long total = full ? sizeKiB(src.file) : differingKiB(src, tgt);
         if (!tgt.file.equals(src.file)) rebind(s, target, src.file);
+        helper(s, source, "call", "before-resync-source", "");
+        helper(s, source, "response", "before-resync-source", " status:0");
+        helper(s, target, "call", "before-resync-target", "");
+        helper(s, target, "response", "before-resync-target", " status:0");
         step(s, () -> {
             tgt.disk = "Inconsistent";
             s.syncSource = source;
@@ -612,11 +916,12 @@ final class EmuEngine {
         String other = forker.equals(a) ? b : a;
         EmuState.Node f = s.node(forker), o = s.node(other);
         String target = freeFile(s, forker, o.file);
-        Optional<String> mp = o.loop.isEmpty() ? Optional.empty() : LoopDevices.mountPoint(o.loop);
+        // a fenced Primary is already frozen (and stays so); otherwise freeze just for the copy
+        Optional<String> mp = o.loop.isEmpty() || !o.frozenMount.isEmpty() ? Optional.empty() : LoopDevices.mountPoint(o.loop);
         if (mp.isPresent()) {
             o.frozenMount = mp.get();
             FsIoctl.freeze(mp.get());
-        } else {
+        } else if (o.frozenMount.isEmpty()) {
             flushQuietly(o.loop);
         }
         try {
@@ -663,6 +968,7 @@ final class EmuEngine {
 
     /** Removes every loop device, symlink and file the emulator made for this resource. */
     void cleanup(EmuState s) throws IOException {
+        killWorkers(s);
         for (DrbdResourceConf.Host h : conf.hosts()) {
             EmuState.Node x = s.node(h.name());
             if (!x.frozenMount.isEmpty()) {

@@ -99,6 +99,7 @@ public final class EmuMain {
         }
         if (!tool.equals("drbdadm")) throw new IllegalArgumentException("unknown tool " + tool);
         final boolean f = force, d = discard;
+        if (cmd.equals("primary")) return primary(targets, env, loops, out, err, f);
         return each(targets, env, loops, out, err, (e, s) -> switch (cmd) {
             case "up" -> e.up(s);
             case "down" -> e.down(s);
@@ -110,7 +111,7 @@ public final class EmuMain {
             case "disconnect" -> e.disconnect(s, f);
             case "detach" -> e.detach(s, f);
             case "attach" -> e.attach(s);
-            case "resume-io" -> EmuResult.OK; // I/O is never frozen: fencing is not emulated yet
+            case "resume-io" -> e.resumeIo(s);
             case "role", "dstate", "cstate", "status" -> query(e, s, cmd);
             default -> throw new IllegalArgumentException("drbdadm " + cmd + " is not emulated");
         });
@@ -126,10 +127,35 @@ public final class EmuMain {
         for (DrbdResourceConf r : targets) {
             EmuStore store = new EmuStore(env.dir(), r.name());
             EmuEngine engine = new EmuEngine(r, env, store, loops);
-            EmuResult res = store.locked(s -> {
+            EmuResult res = engine.tx(s -> {
                 engine.tick(s);
                 return op.apply(engine, s);
             });
+            out.print(res.stdout());
+            err.print(res.stderr());
+            rc = Math.max(rc, res.exit());
+        }
+        return rc;
+    }
+
+    /** `drbdadm primary`: the fence-peer handler it may need runs between two locked parts, never under the lock. */
+    private static int primary(List<DrbdResourceConf> targets, EmuEnv env, LoopDevices loops, PrintStream out,
+                               PrintStream err, boolean force) throws IOException {
+        int rc = 0;
+        for (DrbdResourceConf r : targets) {
+            EmuStore store = new EmuStore(env.dir(), r.name());
+            EmuEngine engine = new EmuEngine(r, env, store, loops);
+            Object first = engine.tx(s -> {
+                engine.tick(s);
+                return engine.primaryPrepare(s, force);
+            });
+            EmuResult res;
+            if (first instanceof EmuEngine.PendingPrimary p) {
+                int status = engine.runHandler(p.call());
+                res = engine.tx(s -> engine.primaryAfterFence(s, force, status));
+            } else {
+                res = (EmuResult) first;
+            }
             out.print(res.stdout());
             err.print(res.stderr());
             rc = Math.max(rc, res.exit());
@@ -171,7 +197,7 @@ public final class EmuMain {
                 EmuEnv asFirst = env.asNode(r.hosts().get(0).name());
                 EmuStore store = new EmuStore(env.dir(), r.name());
                 EmuEngine e = new EmuEngine(r, asFirst, store, loops);
-                EmuResult res = store.locked(s -> {
+                EmuResult res = e.tx(s -> {
                     e.tick(s);
                     return switch (cmd) {
                         case "cut-link" -> e.cutLink(s);
@@ -183,12 +209,16 @@ public final class EmuMain {
                 err.print(res.stderr());
                 return res.exit();
             }
+            case "helper-worker" -> {
+                if (pos.size() < 3) throw new IllegalArgumentException("drbdemu helper-worker RES TOKEN");
+                return HelperWorker.run(resource(all, pos, 1), env, loops, Long.parseLong(pos.get(2)));
+            }
             case "fail-disk" -> {
                 if (pos.size() < 3) throw new IllegalArgumentException("drbdemu fail-disk NODE RES");
                 DrbdResourceConf r = resource(all, pos, 2);
                 EmuStore store = new EmuStore(env.dir(), r.name());
                 EmuEngine e = new EmuEngine(r, env.asNode(pos.get(1)), store, loops);
-                EmuResult res = store.locked(s -> e.failDisk(s));
+                EmuResult res = e.tx(s -> e.failDisk(s));
                 err.print(res.stderr());
                 return res.exit();
             }
@@ -198,7 +228,7 @@ public final class EmuMain {
                     if (r.host(pos.get(1)).isEmpty()) continue;
                     EmuStore store = new EmuStore(env.dir(), r.name());
                     EmuEngine e = new EmuEngine(r, env.asNode(pos.get(1)), store, loops);
-                    store.locked(s -> e.nodeDown(s));
+                    e.tx(s -> e.nodeDown(s));
                 }
                 return 0;
             }
@@ -235,6 +265,7 @@ public final class EmuMain {
                     } else {
                         // no configuration any more: detach what the state remembers
                         store.locked(s -> {
+                            EmuEngine.killWorkers(s);
                             for (EmuState.Node n : s.nodes.values()) {
                                 loops.detach(n.loop);
                                 n.loop = "";

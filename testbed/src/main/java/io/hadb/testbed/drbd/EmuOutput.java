@@ -33,7 +33,10 @@ final class EmuOutput {
     static String status(String res, NodeView v, boolean kernel9, String peerName, double done) {
         StringBuilder b = new StringBuilder(res).append(" role:").append(v.role());
         if (!v.suspended().equals("no")) b.append(" suspended:").append(v.suspended());
-        b.append("\n  disk:").append(v.disk()).append('\n');
+        b.append("\n  disk:").append(v.disk());
+        // frozen I/O blocks the upper layer, as recorded on DRBD 8.4
+        if (!v.suspended().equals("no")) b.append(" blocked:upper");
+        b.append('\n');
         if (v.conn()) {
             String name = kernel9 ? peerName : "peer";
             if (!v.cstate().equals("Connected")) {
@@ -57,6 +60,8 @@ final class EmuOutput {
         ArrayNode root = JSON.createArrayNode();
         ObjectNode r = root.addObject();
         r.put("name", res).put("node-id", nodeId).put("role", v.role()).put("suspended", !v.suspended().equals("no"))
+                .put("suspended-user", false).put("suspended-no-data", false)
+                .put("suspended-fencing", v.suspended().equals("fencing")).put("suspended-quorum", false)
                 .put("write-ordering", "flush");
         r.putArray("devices").addObject().put("volume", 0).put("minor", 0).put("disk-state", v.disk()).put("client", false)
                 .put("quorum", true).put("size", v.size()).put("read", 0).put("written", 0).put("al-writes", 0)

@@ -32,7 +32,7 @@ final class Events2Tail {
             EmuEngine engine = new EmuEngine(rc, env, store, loops);
             long[] offset = new long[1];
             int[] inc = new int[1];
-            List<NodeView.Line> dump = store.locked(s -> {
+            List<NodeView.Line> dump = engine.tx(s -> {
                 engine.tick(s);
                 offset[0] = store.logSize(env.node());
                 inc[0] = s.node(env.node()).incarnation;
@@ -56,7 +56,7 @@ final class Events2Tail {
             out.flush();
             if (++round % 5 == 0) {
                 for (Source src : sources) {
-                    boolean gone = src.store().locked(s -> {
+                    boolean gone = src.engine().tx(s -> {
                         src.engine().tick(s);
                         return s.node(env.node()).incarnation != src.incarnation();
                     });
