@@ -53,10 +53,20 @@ public final class EmulatedPair implements AutoCloseable {
      */
     public static EmulatedPair create(Path dir, String resource, List<String> nodes, String kernel, int imageMiB)
             throws IOException {
+        return create(dir, resource, nodes, kernel, imageMiB, "", "  net { protocol C; }\n");
+    }
+
+    /**
+     * As {@link #create(Path, String, List, String, int)}, with the global section's extra options (e.g.
+     * {@code cmd-timeout-long 30;}) and the resource's own sections ({@code net}, {@code disk}, {@code handlers}).
+     */
+    public static EmulatedPair create(Path dir, String resource, List<String> nodes, String kernel, int imageMiB,
+                                      String globalOptions, String resourceSections) throws IOException {
         if (nodes.size() != 2) throw new IllegalArgumentException("the emulator models exactly two nodes");
         Files.createDirectories(dir.resolve("state"));
-        StringBuilder conf = new StringBuilder("# written by EmulatedPair\nglobal { usage-count no; }\n")
-                .append("resource ").append(resource).append(" {\n  net { protocol C; }\n");
+        StringBuilder conf = new StringBuilder("# written by EmulatedPair\nglobal { usage-count no; ")
+                .append(globalOptions).append("}\n")
+                .append("resource ").append(resource).append(" {\n").append(resourceSections);
         int i = 1;
         for (String n : nodes) {
             Path img = dir.resolve(n + ".img");
