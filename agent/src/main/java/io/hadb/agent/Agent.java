@@ -83,8 +83,6 @@ public final class Agent {
     private io.netty.util.concurrent.ScheduledFuture<?> tickTask;
     private long tickAt;
     private long busyUntil;
-    private long lastBeatSent = Long.MIN_VALUE;
-    private final Map<Integer, long[]> lastHeard = new HashMap<>();
 
     /**
      * @param onFatal called when the agent cannot go on safely (the state cannot be persisted): the process
@@ -207,29 +205,17 @@ public final class Agent {
 
     /**
      * Schedules the next tick. While anything happens (a decision in the last {@link #BUSY_NANOS}) time is fed
-     * every {@link #TICK_MS}; when all is quiet the agent sleeps until the next deadline it can see — the next
-     * heartbeat or ping due, each peer link's failure deadline, the lease's stop time — and at most half a
-     * heartbeat, so an idle agent wakes a few dozen times a second instead of a hundred. Any protocol timer
-     * the shell cannot see is then noticed at most half a heartbeat late; every timer that matters for safety
-     * (the lease) or for detection is hit on time.
+     * every {@link #TICK_MS}; when all is quiet the agent sleeps until the protocol's next deadline (a heartbeat
+     * due, a link timing out, the lease's stop time, a vote promise running out...), so an idle agent wakes
+     * about as often as it sends heartbeats, and every timer is hit on time.
      */
     private void schedule(long now) {
         long next;
         if (now < busyUntil) {
             next = now + TICK_MS * MS;
         } else {
-            var t = cluster.timings();
-            next = now + t.heartbeatMs() * MS / 2;
-            if (lastBeatSent != Long.MIN_VALUE) next = Math.min(next, lastBeatSent + t.heartbeatMs() * MS);
-            long timeout = t.failureTimeoutMs() * MS;
-            for (long[] links : lastHeard.values())
-                for (long h : links)
-                    if (h != Long.MIN_VALUE && h + timeout > now) next = Math.min(next, h + timeout + MS);
-            if (node.leaseValid(now)) {
-                long end = now + node.leaseRemainingMs(now) * MS;
-                long stop = end - t.stopMarginMs() * MS;
-                next = Math.min(next, stop > now ? stop : end);
-            }
+            // the protocol knows every timer it has: sleep exactly until the next one (at most a second)
+            next = Math.min(node.nextDeadline(now), now + 1_000 * MS);
             next = Math.max(next, now + MS);
         }
         if (tickTask != null && next >= tickAt - MS) return;
@@ -243,7 +229,6 @@ public final class Agent {
         DecodeResult r = decoder.decode(data);
         if (r instanceof DecodeResult.Ok ok) {
             counters.accepted();
-            if (link < 2) lastHeard.computeIfAbsent(ok.from(), k -> new long[] {Long.MIN_VALUE, Long.MIN_VALUE})[link] = now;
             step(new Input.Received(now, ok.from(), link, ok.message()));
         } else if (r instanceof DecodeResult.Dropped d) {
             long n = counters.dropped(d.reason(), now);
@@ -331,7 +316,6 @@ public final class Agent {
             }
         }
         for (Outgoing o : out.messages()) {
-            if (o.message() instanceof Message.Ping || o.message() instanceof Message.Heartbeat) lastBeatSent = in.now();
             List<InetSocketAddress> peer = config.addresses().get(o.to());
             if (peer == null || o.link() >= peer.size()) continue;
             transport.send(o.link(), peer.get(o.link()), encoder.encode(o.link(), o.message()));

@@ -89,6 +89,19 @@ final class FailureDetector {
         return m == Long.MIN_VALUE ? Long.MAX_VALUE : (now - m) / 1_000_000;
     }
 
+    /** The earliest moment after {@code now} at which a link that is up would time out, or Long.MAX_VALUE. */
+    long nextTimeout(long now) {
+        long next = Long.MAX_VALUE;
+        for (var e : lastHeard.entrySet()) {
+            boolean[] ups = linkUp.get(e.getKey());
+            for (int l = 0; l < 2; l++) {
+                long t = e.getValue()[l] + timeoutNanos;
+                if (ups[l] && t > now) next = Math.min(next, t);
+            }
+        }
+        return next;
+    }
+
     List<Integer> peers() {
         return new ArrayList<>(lastHeard.keySet());
     }

@@ -813,6 +813,36 @@ public final class Node {
         return leaseValid(now) ? (lease.validUntil() - now) / MS : 0;
     }
 
+    /**
+     * The earliest time after {@code now} at which a {@link Input.Tick} could change anything: a heartbeat or
+     * ping due, a link timing out, the election timer, a vote promise running out, the lease's stop time or
+     * end, a forwarded intent or hand-over expiring, a fence retry. A shell may sleep until then.
+     */
+    public long nextDeadline(long now) {
+        long[] c = {Long.MAX_VALUE};
+        java.util.function.LongConsumer at = x -> {
+            if (x > now && x < c[0]) c[0] = x;
+        };
+        at.accept(detector.nextTimeout(now));
+        if (role == Role.LEADER) {
+            at.accept(nextHeartbeat);
+            if (lease != null) {
+                at.accept(lease.validUntil() - t.stopMarginMs() * MS);
+                at.accept(lease.validUntil());
+            }
+            if (handover != null) at.accept(handover.deadline);
+        } else {
+            at.accept(nextPing);
+            at.accept(electionDeadline);
+            at.accept(promiseUntil);
+            if (leader != 0) at.accept(lastLeaderContact + t.failureTimeoutMs() * MS);
+            at.accept(backoffUntil);
+        }
+        at.accept(nextFenceAttempt);
+        for (long f : forwarded.values()) at.accept(f);
+        return c[0] == Long.MAX_VALUE ? now + t.heartbeatMs() * MS : c[0];
+    }
+
     /** Why this node is not standing for master right now (null when it is master or may stand). */
     public String whyNotCandidate(long now) {
         if (role == Role.LEADER) return null;
