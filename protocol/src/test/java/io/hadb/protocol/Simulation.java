@@ -75,6 +75,8 @@ public final class Simulation {
     private final List<String> trace = new ArrayList<>();
     private long requestIds;
     private String violation;
+    /** Tick every 25 ms as well (half the seeds), as the agent does while busy. */
+    private final boolean tickEvery;
 
     public Simulation(SimTopology topology, long seed) {
         this(topology, seed, EnumSet.noneOf(Node.Flaw.class), false);
@@ -87,6 +89,7 @@ public final class Simulation {
         this.tracing = tracing;
         this.rnd = new Random(seed);
         boolean twoLinks = rnd.nextBoolean();
+        this.tickEvery = rnd.nextBoolean();
         this.config = topology.config(Timings.defaults(), twoLinks);
         this.faultsEnd = (8_000 + rnd.nextInt(4_000)) * MS;
         this.end = faultsEnd + 10_000 * MS;
@@ -221,7 +224,12 @@ public final class Simulation {
     }
 
     private void scheduleTick(SimNode n) {
-        schedule(now + (long) (TICK / n.rate), TICK_EV, n.id, n.incarnation, null);
+        // as the agent does when idle: sleep until the protocol's own next deadline (at most a second), so
+        // the histories also check that nextDeadline() names every timer that matters
+        long local = n.local(now);
+        long wait = Math.min(n.node.nextDeadline(local) - local, 1000 * MS);
+        if (tickEvery) wait = Math.min(wait, TICK);
+        schedule(now + Math.max(1, (long) Math.ceil(wait / n.rate)), TICK_EV, n.id, n.incarnation, null);
     }
 
     private void crash(SimNode n, long downFor, String why) {
