@@ -92,6 +92,7 @@ public final class ControlServer implements AutoCloseable {
             view.setOwner(path.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root"));
             if (group != null) view.setGroup(group);
             Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw----"));
+            if (group != null) letGroupThrough(path.getParent(), group);
         } catch (IOException e) {
             s.close();
             throw e;
@@ -102,6 +103,28 @@ public final class ControlServer implements AutoCloseable {
         t.start();
         LOG.info("control socket " + path + " open to root" + config.group().map(g -> " and group " + g).orElse(" only"));
         return c;
+    }
+
+    /**
+     * The group must be able to reach the socket: a directory closed to it (the data directory is 0700) gets
+     * search permission for the group only (g+x, no listing), and the group as its group when it is root's.
+     */
+    private static void letGroupThrough(Path dir, GroupPrincipal group) throws IOException {
+        var perms = Files.getPosixFilePermissions(dir);
+        if (perms.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) return;
+        PosixFileAttributeView view = Files.getFileAttributeView(dir, PosixFileAttributeView.class);
+        GroupPrincipal current = view.readAttributes().group();
+        if (!current.equals(group) && !perms.contains(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE)) {
+            view.setGroup(group);
+        } else if (!current.equals(group)) {
+            LOG.warning("control socket directory " + dir + " belongs to group " + current.getName() + ", not "
+                    + group.getName() + ": members of " + group.getName() + " may not reach the socket");
+            return;
+        }
+        if (perms.add(java.nio.file.attribute.PosixFilePermission.GROUP_EXECUTE)) {
+            Files.setPosixFilePermissions(dir, perms);
+            LOG.info("gave group " + group.getName() + " search permission (g+x) on " + dir + " to reach the control socket");
+        }
     }
 
     private void acceptLoop() {

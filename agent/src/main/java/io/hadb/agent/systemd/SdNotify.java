@@ -53,7 +53,7 @@ public final class SdNotify implements AutoCloseable {
     }
 
     /** struct sockaddr_un: sa_family_t (native short), then the path; an abstract name starts with NUL. */
-    static byte[] sockaddr(String name) {
+    public static byte[] sockaddr(String name) {
         byte[] p = name.getBytes(StandardCharsets.UTF_8);
         boolean abstractName = name.startsWith("@");
         if (p.length > (abstractName ? SUN_PATH : SUN_PATH - 1))
