@@ -381,6 +381,12 @@ public final class AgentCtl implements Callable<Integer> {
         }
     }
 
+    /** For tests: the environment a DRBD handler subcommand reads instead of the process's own. */
+    public static void setHandlerEnvironment(Object handler, Map<String, String> env) {
+        if (handler instanceof FencePeer f) f.env = Map.copyOf(env);
+        else if (handler instanceof ResyncNotice r) r.env = Map.copyOf(env);
+    }
+
     /** DRBD_PEER, else the first of DRBD_PEERS (DRBD 9 may set only that). */
     static Optional<String> drbdPeer(Map<String, String> env) {
         String p = env.getOrDefault("DRBD_PEER", "").trim();

@@ -129,6 +129,18 @@ public final class AgentMain implements Callable<Integer> {
             }
         }, "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // SIGTERM and SIGINT are handled here rather than by the JVM's shutdown, which resets java.util.logging
+        // first: the hand-over below must be logged, and the process then exits 0 (a clean stop for systemd)
+        for (String sig : java.util.List.of("TERM", "INT")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> {
+                    LOG.info("SIG" + s.getName() + " received");
+                    done.countDown();
+                });
+            } catch (IllegalArgumentException e) {
+                LOG.warning("cannot handle SIG" + sig + " (" + e.getMessage() + "): it stops the agent without a hand-over");
+            }
+        }
         done.await();
         try {
             LOG.info(exit[0] == 0 ? "stopping" : "stopping after a fatal error");
