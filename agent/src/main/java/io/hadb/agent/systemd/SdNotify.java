@@ -19,6 +19,7 @@ public final class SdNotify implements AutoCloseable {
     static final int SOCK_DGRAM = 2;
     static final int SOCK_CLOEXEC = 0x80000;
     static final int MSG_NOSIGNAL = 0x4000;
+    static final int MSG_DONTWAIT = 0x40;
     static final int SUN_PATH = 108;
 
     interface Lib extends Library {
@@ -71,7 +72,8 @@ public final class SdNotify implements AutoCloseable {
         byte[] msg = state.getBytes(StandardCharsets.UTF_8);
         try {
             if (fd < 0) fd = Lib.INSTANCE.socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-            Lib.INSTANCE.sendto(fd, msg, msg.length, MSG_NOSIGNAL, address, address.length);
+            // never block: a notify socket nobody reads (a full queue) must not stall the agent or its shutdown
+            Lib.INSTANCE.sendto(fd, msg, msg.length, MSG_NOSIGNAL | MSG_DONTWAIT, address, address.length);
         } catch (LastErrorException e) {
             throw new IOException("sd_notify to " + target + " failed: " + io.hadb.agent.os.LibC.describe(e.getErrorCode()));
         }

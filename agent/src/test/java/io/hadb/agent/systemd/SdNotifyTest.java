@@ -54,6 +54,23 @@ class SdNotifyTest {
     }
 
     @Test
+    void aFullQueueFailsAtOnceInsteadOfBlocking() throws IOException {
+        String path = dir.resolve("full").toString();
+        try (DatagramReceiver r = new DatagramReceiver(path); SdNotify n = SdNotify.of(path).orElseThrow()) {
+            IOException full = null;
+            for (int i = 0; i < 100_000 && full == null; i++) {
+                try {
+                    n.send("WATCHDOG=1");
+                } catch (IOException e) {
+                    full = e;
+                }
+            }
+            assertTrue(full != null && full.getMessage().contains("unavailable"), String.valueOf(full));
+            assertEquals("WATCHDOG=1", r.receive(1000), "what was queued is still delivered");
+        }
+    }
+
+    @Test
     void environmentValues() {
         assertEquals(Optional.empty(), SdNotify.of(null));
         assertEquals(Optional.empty(), SdNotify.of(""));
