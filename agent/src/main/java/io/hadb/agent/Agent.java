@@ -470,6 +470,31 @@ public final class Agent {
         return cluster;
     }
 
+    /**
+     * Every configured node as this agent sees it, as a JSON array for the control socket's status: name, id,
+     * kind (data or witness), votes, reachable, and each link's state (this node itself: all true).
+     */
+    public CompletableFuture<String> nodesAsync() {
+        CompletableFuture<String> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            ArrayNode a = JSON.createArrayNode();
+            for (NodeSpec n : cluster.nodes()) {
+                ObjectNode o = a.addObject();
+                o.put("name", n.name());
+                o.put("id", n.id());
+                o.put("kind", n.isData() ? "data" : "witness");
+                o.put("votes", n.votes());
+                boolean self = n.id() == config.self();
+                o.put("self", self);
+                o.put("up", self || (node != null && node.peerUp(n.id())));
+                ArrayNode links = o.putArray("links");
+                for (int l = 0; l < n.links(); l++) links.add(self || (node != null && node.linkUp(n.id(), l)));
+            }
+            f.complete(a.toString());
+        });
+        return f;
+    }
+
     // ------------------------------------------------------------ text
 
     private String name(int id) {

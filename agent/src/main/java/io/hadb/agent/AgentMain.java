@@ -56,17 +56,20 @@ public final class AgentMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Logs.setup(debug ? Level.FINE : Level.INFO);
+        io.hadb.agent.control.History history = io.hadb.agent.control.History.install();
         PrintWriter err = new PrintWriter(System.err, true);
         AgentConfig cfg;
         byte[] key;
         PersistentState persisted;
         StateStore store;
         java.util.Optional<io.hadb.agent.config.ResourceConfig> resources;
+        io.hadb.agent.control.ControlConfig controlConfig;
         try {
             cfg = ConfigParser.parseFile(config, node);
             resources = io.hadb.agent.config.ResourceConfigParser.parseFile(config, cfg.me().name());
             if (resources.isPresent() && !cfg.me().isData())
                 throw new ConfigException("drbd", "a witness runs no resources: remove [drbd], [filesystem], [mysql]");
+            controlConfig = io.hadb.agent.control.ControlConfig.parseFile(config, cfg.dataDir());
             key = KeyFile.read(cfg.keyFile());
             store = new StateStore(cfg.dataDir());
             store.prepare();
@@ -77,6 +80,12 @@ public final class AgentMain implements Callable<Integer> {
         } catch (KeyFile.KeyFileException | StateStore.CorruptStateException e) {
             err.println("hadb-agent: " + e.getMessage());
             return EXIT_REFUSED;
+        }
+        if (controlConfig.mlockall()) {
+            var failed = io.hadb.agent.systemd.MemoryLock.lockAll();
+            if (failed.isPresent()) LOG.warning("mlockall failed, memory not locked (pages may be swapped out and delay "
+                    + "heartbeats): " + failed.get());
+            else LOG.info("memory locked (mlockall current and future)");
         }
         long incarnation = IncarnationStore.next(cfg.dataDir());
         LOG.info("starting as " + cfg.me().name() + " (id " + cfg.self() + ", " + cfg.me().role().name().toLowerCase()
@@ -94,19 +103,56 @@ public final class AgentMain implements Callable<Integer> {
         try {
             if (resources.isPresent()) agent.manage(resources.get());
             agent.start(persisted);
-            control = ControlServer.start(agent, cfg.controlSocket());
+            control = ControlServer.start(agent, controlConfig, history);
+        } catch (ConfigException e) {
+            err.println("hadb-agent: configuration " + config + ": " + e.getMessage());
+            agent.stop();
+            group.shutdownGracefully();
+            return EXIT_REFUSED;
         } catch (Exception e) {
             err.println("hadb-agent: cannot start: " + e);
             group.shutdownGracefully();
             return EXIT_FAILED;
         }
-        Thread hook = new Thread(done::countDown, "shutdown");
+        var t = cfg.cluster().timings();
+        var notifier = io.hadb.agent.systemd.SystemdNotifier.start(agent::statusAsync,
+                2 * (t.failureTimeoutMs() + t.leaseMs()));
+        java.time.Duration handover = java.time.Duration.ofMillis(t.handoverTimeoutMs() + 2 * t.leaseMs());
+        // the JVM ends as soon as every shutdown hook has returned: the hook waits for the clean stop below
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            done.countDown();
+            try {
+                finished.await(handover.toMillis() + 10_000, java.util.concurrent.TimeUnit.MILLISECONDS);
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        // SIGTERM and SIGINT are handled here rather than by the JVM's shutdown, which resets java.util.logging
+        // first: the hand-over below must be logged, and the process then exits 0 (a clean stop for systemd)
+        for (String sig : java.util.List.of("TERM", "INT")) {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> {
+                    LOG.info("SIG" + s.getName() + " received");
+                    done.countDown();
+                });
+            } catch (IllegalArgumentException e) {
+                LOG.warning("cannot handle SIG" + sig + " (" + e.getMessage() + "): it stops the agent without a hand-over");
+            }
+        }
         done.await();
-        LOG.info(exit[0] == 0 ? "stopping" : "stopping after a fatal error");
-        control.close();
-        agent.stop();
-        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        try {
+            LOG.info(exit[0] == 0 ? "stopping" : "stopping after a fatal error");
+            if (exit[0] == 0) new ShutdownHandover(agent, handover, notifier.orElse(null)).run();
+            else notifier.ifPresent(n -> n.stopping("stopping after a fatal error"));
+            control.close();
+            agent.stop();
+            notifier.ifPresent(io.hadb.agent.systemd.SystemdNotifier::close);
+            group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        } finally {
+            finished.countDown();
+        }
         return exit[0];
     }
 

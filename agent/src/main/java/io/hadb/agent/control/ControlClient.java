@@ -10,9 +10,20 @@ import java.nio.channels.Channels;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /** A connection to an agent's control socket: send a line, read the answer line. Used by agentctl and tests. */
 public final class ControlClient implements AutoCloseable {
+    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "control-client-timeout");
+        t.setDaemon(true);
+        return t;
+    });
+
     private final SocketChannel ch;
     private final BufferedReader in;
     private final OutputStream out;
@@ -35,6 +46,28 @@ public final class ControlClient implements AutoCloseable {
         String answer = in.readLine();
         if (answer == null) throw new IOException("agent closed the control connection");
         return answer;
+    }
+
+    /**
+     * As {@link #ask(String)}, giving up after {@code timeout}: the connection is then closed and a
+     * {@link java.io.InterruptedIOException} thrown. A blocking channel has no read timeout of its own.
+     */
+    public String ask(String line, Duration timeout) throws IOException {
+        ScheduledFuture<?> cut = TIMER.schedule(() -> {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // closing is all we want
+            }
+        }, timeout.toNanos(), TimeUnit.NANOSECONDS);
+        try {
+            return ask(line);
+        } catch (IOException e) {
+            if (cut.isDone()) throw new java.io.InterruptedIOException("no answer within " + timeout.toMillis() + " ms");
+            throw e;
+        } finally {
+            cut.cancel(false);
+        }
     }
 
     @Override

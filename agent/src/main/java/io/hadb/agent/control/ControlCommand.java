@@ -8,11 +8,23 @@ import io.hadb.protocol.NodeSpec;
 public sealed interface ControlCommand {
     record Status() implements ControlCommand {}
 
+    record History() implements ControlCommand {}
+
     record Operator(Intent intent) implements ControlCommand {}
+
+    /** DRBD's fence-peer handler: may this node go on without {@code peer}? Answered within {@code waitMs}. */
+    record FencePeer(String peer, long waitMs, String resource) implements ControlCommand {}
+
+    /** DRBD's unfence-peer or after-resync-target handler: the peer resynced; the agent notes it. */
+    record DrbdNotice(String handler, String peer, String resource) implements ControlCommand {}
 
     record Invalid(String problem) implements ControlCommand {}
 
-    String USAGE = "status | standby NODE | unstandby NODE | switchover [NODE] | maintenance on|off";
+    String USAGE = "status | history | standby NODE | unstandby NODE | switchover [NODE] | maintenance on|off"
+            + " | fence-peer PEER WAIT_MS [RESOURCE] | unfence-peer PEER [RESOURCE] | after-resync-target PEER [RESOURCE]";
+
+    /** The longest a fence-peer question may wait for the cluster's answer. */
+    long MAX_FENCE_WAIT_MS = 120_000;
 
     /** Parses a line; node names (or ids) are resolved against the configuration. */
     static ControlCommand parse(String line, ClusterConfig cluster) {
@@ -22,6 +34,8 @@ public sealed interface ControlCommand {
         switch (cmd) {
             case "status":
                 return w.length == 1 ? new Status() : new Invalid("status takes no argument");
+            case "history":
+                return w.length == 1 ? new History() : new Invalid("history takes no argument");
             case "standby":
             case "unstandby": {
                 if (w.length != 2) return new Invalid(cmd + " needs exactly one node name");
@@ -40,6 +54,22 @@ public sealed interface ControlCommand {
                 if (w.length == 2 && (w[1].equals("on") || w[1].equals("off")))
                     return new Operator(new Intent.Maintenance(w[1].equals("on")));
                 return new Invalid("maintenance needs on or off");
+            case "fence-peer": {
+                if (w.length < 3 || w.length > 4) return new Invalid("fence-peer needs PEER WAIT_MS [RESOURCE]");
+                long wait;
+                try {
+                    wait = Long.parseLong(w[2]);
+                } catch (NumberFormatException e) {
+                    return new Invalid("fence-peer: WAIT_MS must be a number of milliseconds, got " + w[2]);
+                }
+                if (wait < 0 || wait > MAX_FENCE_WAIT_MS)
+                    return new Invalid("fence-peer: WAIT_MS must be in 0.." + MAX_FENCE_WAIT_MS + ", got " + wait);
+                return new FencePeer(w[1], wait, w.length == 4 ? w[3] : "");
+            }
+            case "unfence-peer":
+            case "after-resync-target":
+                if (w.length < 2 || w.length > 3) return new Invalid(cmd + " needs PEER [RESOURCE]");
+                return new DrbdNotice(cmd, w[1], w.length == 3 ? w[2] : "");
             default:
                 return new Invalid("unknown command " + cmd + "; expected " + USAGE);
         }
