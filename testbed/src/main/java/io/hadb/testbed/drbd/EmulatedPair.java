@@ -64,22 +64,33 @@ public final class EmulatedPair implements AutoCloseable {
                                       String globalOptions, String resourceSections) throws IOException {
         if (nodes.size() != 2) throw new IllegalArgumentException("the emulator models exactly two nodes");
         Files.createDirectories(dir.resolve("state"));
+        for (String n : nodes) {
+            try (RandomAccessFile f = new RandomAccessFile(dir.resolve(n + ".img").toFile(), "rw")) {
+                f.setLength((long) imageMiB << 20);
+            }
+        }
+        EmulatedPair pair = new EmulatedPair(dir, resource, nodes, kernel, findBin());
+        pair.reconfigure(globalOptions, resourceSections);
+        return pair;
+    }
+
+    /**
+     * Rewrites the resource file with other global options and resource sections (the node sections stay):
+     * the emulator reads it at every command, as drbdadm does, so this acts like editing drbd.conf and
+     * running {@code drbdadm adjust}.
+     */
+    public void reconfigure(String globalOptions, String resourceSections) throws IOException {
         StringBuilder conf = new StringBuilder("# written by EmulatedPair\nglobal { usage-count no; ")
                 .append(globalOptions).append("}\n")
                 .append("resource ").append(resource).append(" {\n").append(resourceSections);
         int i = 1;
         for (String n : nodes) {
-            Path img = dir.resolve(n + ".img");
-            try (RandomAccessFile f = new RandomAccessFile(img.toFile(), "rw")) {
-                f.setLength((long) imageMiB << 20);
-            }
             conf.append("  on ").append(n).append(" {\n    device ").append(dir.resolve("dev").resolve(n).resolve("drbd1"))
-                    .append(";\n    disk ").append(img).append(";\n    address 127.0.0.").append(i++)
+                    .append(";\n    disk ").append(dir.resolve(n + ".img")).append(";\n    address 127.0.0.").append(i++)
                     .append(":7789;\n    meta-disk internal;\n  }\n");
         }
         conf.append("}\n");
         Files.writeString(dir.resolve("drbd.conf"), conf.toString());
-        return new EmulatedPair(dir, resource, nodes, kernel, findBin());
     }
 
     /** The pair that {@link #create} made in dir earlier (e.g. by another process), without touching it. */

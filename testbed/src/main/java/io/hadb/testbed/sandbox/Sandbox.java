@@ -114,6 +114,9 @@ public final class Sandbox {
             EmulatedPair pair = EmulatedPair.create(layout.emuDir(), SandboxLayout.RESOURCE,
                     SandboxLayout.dataNodes().stream().map(SandboxLayout.Node::name).toList(), KERNEL, IMAGE_MIB);
             prepareData(pair);
+            // from now on DRBD runs as the README configures it for hadb: a Primary that loses its peer freezes
+            // I/O until agentctl fence-peer (the agent) confirms the peer Outdated through the cluster
+            pair.reconfigure(drbdGlobal(), drbdSections(layout));
             for (SandboxLayout.Node n : SandboxLayout.NODES) {
                 Files.createDirectories(layout.nodeDir(n.name()));
                 Map<String, String> env = n.data() ? drbdEnv(pair, n.name()) : Map.of();
@@ -216,6 +219,23 @@ public final class Sandbox {
     }
 
     /** The emulator's environment for a node's drbdadm/drbdsetup, as the agent's [drbd] env. */
+    static String drbdGlobal() {
+        return "cmd-timeout-long 30; ";
+    }
+
+    /** The resource's own sections: the README's DRBD configuration, handlers pointed at each node's agentctl. */
+    static String drbdSections(SandboxLayout l) {
+        // the handler runs under sh -c with the emulator's environment: HADB_EMU_NODE names the node
+        String ctl = l.agentctl() + " -c " + l.dir() + "/$HADB_EMU_NODE.toml";
+        return "  net { protocol C; ping-int 1; ping-timeout 5; timeout 5; connect-int 2; }\n"
+                + "  disk { fencing resource-and-stonith; }\n"
+                + "  handlers {\n"
+                + "    fence-peer \"" + ctl + " fence-peer\";\n"
+                + "    unfence-peer \"" + ctl + " unfence-peer\";\n"
+                + "    after-resync-target \"" + ctl + " after-resync-target\";\n"
+                + "  }\n";
+    }
+
     private static Map<String, String> drbdEnv(EmulatedPair pair, String node) {
         Map<String, String> env = new LinkedHashMap<>(pair.env(node));
         env.remove("PATH"); // the agent calls the emulator by path, and keeps its own PATH
