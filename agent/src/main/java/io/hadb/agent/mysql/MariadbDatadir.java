@@ -44,6 +44,26 @@ public final class MariadbDatadir {
                                   List<String> serverOptions) throws IOException {
         if (!user.matches("[A-Za-z0-9_]{1,32}")) throw new IllegalArgumentException("user name " + user + " is not plain");
         Files.createDirectories(datadir);
+        // a temporary directory of its own: bootstrap servers running at once must not share /tmp's files
+        Path tmp = Files.createTempDirectory(datadir.toAbsolutePath().getParent(), "install-tmp");
+        try {
+            install(runner, datadir, user, password, withTmpdir(serverOptions, tmp));
+        } finally {
+            try (var files = Files.list(tmp)) {
+                for (Path f : files.toList()) Files.deleteIfExists(f);
+            }
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static List<String> withTmpdir(List<String> options, Path tmp) {
+        List<String> o = new ArrayList<>(options);
+        o.add("--tmpdir=" + tmp);
+        return o;
+    }
+
+    private static void install(CommandRunner runner, Path datadir, String user, String password,
+                                List<String> serverOptions) throws IOException {
         List<String> install = new ArrayList<>(List.of(binary("mariadb-install-db"), "--no-defaults",
                 "--datadir=" + datadir, "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"));
         install.addAll(serverOptions);
