@@ -143,7 +143,7 @@ public final class Node {
         } else if (input instanceof Input.ResourcesReleased) {
             released(now, msgs, decs);
         } else if (input instanceof Input.ResourcesFailed rf) {
-            resourcesFailed(now, rf.reason(), decs);
+            resourcesFailed(now, rf.reason(), msgs, decs);
         }
         tick(now, msgs, decs);
         PersistentState p = null;
@@ -618,11 +618,13 @@ public final class Node {
         updateServing(now, decs);
     }
 
-    private void resourcesFailed(long now, String reason, List<Decision> decs) {
+    private void resourcesFailed(long now, String reason, List<Outgoing> msgs, List<Decision> decs) {
         // a node whose resources just failed does not stand again for a while, so the role does not
         // ping-pong between a broken node and a good one
         backoffUntil = now + RESOURCE_BACKOFF_LEASES * t.leaseMs() * MS;
         if (role != Role.LEADER || handover != null) return;
+        // the reason goes into the record, so every node's history shows why the master moved
+        propose(record.next(term, config.name(me.id()) + " cannot serve: " + reason), now, msgs);
         int target = chooseTarget(0);
         if (target != 0)
             startHandover(now, target, me.id(), 0, "resources failed (" + reason + "): handing over to "
