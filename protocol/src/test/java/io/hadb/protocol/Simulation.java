@@ -392,6 +392,16 @@ public final class Simulation {
                 double drift = config.timings().maxClockDrift();
                 na.setRate(now, 1 + (rnd.nextDouble() * 2 - 1) * drift);
             }
+            case 10 -> {
+                // the master's resources fail (mysqld beyond its restarts, a disk error): it must hand over
+                for (SimNode n : nodes.values()) {
+                    if (n.node != null && !n.paused() && n.serving) {
+                        log(config.name(n.id) + ": resources failed");
+                        step(n, new Input.ResourcesFailed(n.local(now), "simulated resource failure"));
+                        break;
+                    }
+                }
+            }
             default -> randomIntent();
         }
     }
