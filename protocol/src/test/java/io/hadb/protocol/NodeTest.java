@@ -64,4 +64,27 @@ class NodeTest {
         for (long t = 0; t < 5000; t += 10) all.addAll(n.step(new Input.Tick(t * MS)).decisions());
         assertTrue(all.stream().noneMatch(d -> d instanceof Decision.ElectionStarted));
     }
+
+    @Test
+    void nextDeadlineIsTheNextMomentATickCanChangeAnything() {
+        Node n = new Node(config, 1, PersistentState.INITIAL, 0, 7);
+        n.step(new Input.Tick(0));
+        long d = n.nextDeadline(0);
+        assertTrue(d > 0 && d <= Timings.defaults().heartbeatMs() * MS, "a ping is due within a heartbeat: " + d);
+        // nothing happens before the deadline
+        assertTrue(n.step(new Input.Tick(d - 1)).messages().isEmpty());
+        assertFalse(n.step(new Input.Tick(d)).messages().isEmpty());
+    }
+
+    @Test
+    void aNodeWhoseResourcesFailedDoesNotStandForAWhile() {
+        Node n = new Node(config, 1, state(1, record(1, 1)), 0, 7);
+        n.step(new Input.ResourcesFailed(0, "mysqld failed"));
+        // peers are heard, the restart wait is over, no master: still it does not stand
+        for (long t = 0; t < 5000; t += 10) {
+            n.step(new Input.Received(t * MS, 3, 0, new Message.Ping(1, 0, new RecordVersion(1, 1), 9, 0)));
+            n.step(new Input.Tick(t * MS));
+        }
+        assertEquals("backing off after a resource failure", n.whyNotCandidate(5000 * MS));
+    }
 }
