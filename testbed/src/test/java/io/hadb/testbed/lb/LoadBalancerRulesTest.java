@@ -58,6 +58,9 @@ class LoadBalancerRulesTest {
             assertNotEquals(flows.get(0).backend(), flows.get(1).backend());
             for (int i = 1; i < 7; i++) assertEquals(flows.get(1).backend(), flows.get(i).backend());
             assertTrue(flows.get(0).detail().startsWith("10.213.0.50:"), flows.get(0).detail());
+            // flows idle out after Azure's default 4 min: conntrack's established timeout in the lb namespace
+            assertEquals("240", f.net.inNamespace(f.net.lbNamespace(), "sysctl", "-n",
+                    "net.netfilter.nf_conntrack_tcp_timeout_established").stdout().strip());
         }
     }
 
@@ -151,6 +154,24 @@ class LoadBalancerRulesTest {
             b1.httpStatus.set(-1); // garbage is an answer other than 200
             LbFixture.await("b1 down a third time", () -> !f.up("b1"));
             assertStateChangeAfterExactly(f.history("b1"), "DOWN", "FAILED_AT_ONCE", 1, 5);
+        }
+    }
+
+    @Test
+    void badAttachmentsAreRefusedWithAClearErrorAndLeaveTheNetworkUsable() throws Exception {
+        try (LbFixture f = new LbFixture(1)) {
+            IllegalArgumentException wrongSubnet = assertThrows(IllegalArgumentException.class,
+                    () -> f.net.attachBackend(f.prefix + "-bx", LbSettings.ipv4("10.213.0.20")));
+            assertTrue(wrongSubnet.getMessage().contains("10.213.1."), wrongSubnet.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> f.net.attachClient(f.prefix + "-cx", LbNetwork.FRONTEND));
+            // a second network with the same prefix fails on the existing namespace and removes nothing of the first
+            IOException dup = assertThrows(IOException.class, () -> LbNetwork.create(f.prefix, f.runner));
+            assertTrue(dup.getMessage().contains("netns add"), dup.getMessage());
+            f.start(LbFixture.settings(1), b -> ProbeSpec.tcp(FakeBackend.TCP_PROBE_PORT));
+            LbFixture.await("b1 up", () -> f.up("b1"));
+            try (SocketChannel ch = f.connect(Duration.ofSeconds(3))) {
+                assertEquals("b1", LbFixture.reader(ch).readLine());
+            }
         }
     }
 
