@@ -106,8 +106,7 @@ final class FailoverBench implements Callable<Integer> {
                     String m = currentMaster(), p = peer(m);
                     Trial r = measure(m, p, () -> sb.crash(m));
                     crashTrials.add(r);
-                    log("crash %2d: %s crashed; %s probe open %.0f ms, first write %.0f ms, no probe open for %.0f ms",
-                            t, m, p, r.probeMs(), r.writeMs(), r.gapMs());
+                    log("crash %2d: %s crashed; %s probe open %.0f ms, first write %.0f ms", t, m, p, r.probeMs(), r.writeMs());
                     sb.start(m);
                     settle(p, m);
                     // let the restarted node's start-up vote wait run out, as in a cluster that has been up a while
