@@ -107,7 +107,7 @@ final class FailoverBench implements Callable<Integer> {
                     Trial r = measure(m, p, () -> sb.crash(m));
                     crashTrials.add(r);
                     log("crash %2d: %s crashed; %s probe open %.0f ms, first write %.0f ms", t, m, p, r.probeMs(), r.writeMs());
-                    sb.start(m);
+                    restart(sb, m);
                     settle(p, m);
                     // let the restarted node's start-up vote wait run out, as in a cluster that has been up a while
                     Thread.sleep(1_500);
@@ -136,6 +136,27 @@ final class FailoverBench implements Callable<Integer> {
             System.out.println("wrote " + json);
         }
         return bothOpenSamples == 0 ? 0 : 1;
+    }
+
+    /**
+     * Sandbox.start, retried: right after a crash the emulator may still find the crashed node's loop device
+     * held open (its mount not yet gone), and refuses `drbdadm up` until it is released.
+     */
+    private void restart(Sandbox sb, String node) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                sb.start(node);
+                return;
+            } catch (Sandbox.SandboxException e) {
+                if (attempt >= 20) throw e;
+                boolean mounted = Files.readString(Path.of("/proc/self/mountinfo")).contains(" " + layout.mountpoint(node) + " ");
+                log("start %s failed (attempt %d; its mount %s): %s", node, attempt, mounted ? "still there" : "gone",
+                        e.getMessage());
+                if (mounted) new io.hadb.agent.exec.CommandRunner().run(Duration.ofSeconds(10),
+                        List.of("umount", layout.mountpoint(node).toString()));
+                Thread.sleep(500);
+            }
+        }
     }
 
     interface Fault {
