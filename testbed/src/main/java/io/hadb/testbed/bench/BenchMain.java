@@ -3,8 +3,8 @@ package io.hadb.testbed.bench;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** {@code bench SUBCOMMAND}: the benchmarks. More subcommands (resources, failover, drills) come later. */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {MembershipBench.class},
+/** {@code bench SUBCOMMAND}: the benchmarks. resources runs from its own script (bench-resources). */
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {MembershipBench.class, FailoverBench.class},
         description = "hadb benchmarks on real processes.")
 public final class BenchMain implements Runnable {
     public static void main(String[] args) {

@@ -411,7 +411,18 @@ public final class Sandbox {
         Files.deleteIfExists(layout.pidFile(node));
         if (n.data() && mountedUnder(layout.mountpoint(node)).contains(layout.mountpoint(node).toString())) {
             thaw(layout.mountpoint(node));
+            // the killed processes' files may be released a moment after they are gone (e.g. an io_uring
+            // torn down asynchronously): busy for a short while, then free
             CommandResult u = runner.run(CMD_TIMEOUT, List.of("umount", layout.mountpoint(node).toString()));
+            for (long until = System.nanoTime() + 5_000_000_000L; !u.ok() && System.nanoTime() < until; ) {
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+                u = runner.run(CMD_TIMEOUT, List.of("umount", layout.mountpoint(node).toString()));
+            }
             if (!u.ok()) out.println("warning: unmounting " + layout.mountpoint(node) + " failed: " + u.summary());
         }
         out.printf("crashed %s: %d processes %s stopped at once, %s killed; DRBD down %.0f ms after the stop,"
