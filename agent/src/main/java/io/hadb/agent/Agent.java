@@ -322,7 +322,7 @@ public final class Agent {
         }
         if (!out.decisions().isEmpty()) busyUntil = in.now() + BUSY_NANOS;
         for (Decision d : out.decisions()) act(d);
-        if (resources != null && (!out.decisions().isEmpty() || in.now() - lastStateUpdate > 100 * MS)) publishState(in.now());
+        if (resources != null && (!out.decisions().isEmpty() || in.now() - lastStateUpdate > 1_000 * MS)) publishState(in.now());
         schedule(in.now());
     }
 

@@ -86,7 +86,7 @@ public final class ResourceManager implements AutoCloseable {
 
     public void start() {
         drbdEvents.start();
-        thread.scheduleWithFixedDelay(this::poke, 250, 250, TimeUnit.MILLISECONDS);
+        thread.scheduleWithFixedDelay(this::poke, 500, 500, TimeUnit.MILLISECONDS);
     }
 
     /**
