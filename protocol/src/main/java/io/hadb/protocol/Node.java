@@ -363,7 +363,7 @@ public final class Node {
         if (!me.isData()) return "witness";
         if (role == Role.LEADER) return "already master";
         if (record.isOutdated(me.id())) return "data Outdated";
-        if (now < backoffUntil) return "backing off after a resource failure";
+        if (now < backoffUntil && anotherCouldServe()) return "backing off after a resource failure";
         if (!transfer && now < promiseUntil) return "promised";
         if (config.twoNodeMode()) {
             for (NodeSpec n : config.nodes())
@@ -372,6 +372,14 @@ public final class Node {
         }
         if (reachableVotes() < config.quorum()) return "no quorum";
         return null;
+    }
+
+    /** Whether, as far as this node knows, another data node could be master instead of it. */
+    private boolean anotherCouldServe() {
+        for (NodeSpec n : config.nodes())
+            if (n.id() != me.id() && n.isData() && detector.up(n.id()) && !record.isOutdated(n.id())
+                    && !record.isStandby(n.id())) return true;
+        return false;
     }
 
     private void becomeLeader(long now, List<Outgoing> msgs, List<Decision> decs) {

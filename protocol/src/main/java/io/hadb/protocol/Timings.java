@@ -19,7 +19,7 @@ public record Timings(long heartbeatMs, long failureTimeoutMs, long leaseMs, lon
                       long electionJitterMs, long handoverTimeoutMs, long fenceRetryMs) {
 
     public static Timings defaults() {
-        return new Timings(100, 500, 1000, 250, 0.01, 150, 30_000, 5_000);
+        return new Timings(150, 500, 1000, 250, 0.01, 150, 30_000, 5_000);
     }
 
     public Timings {

@@ -66,14 +66,22 @@ class NodeTest {
     }
 
     @Test
-    void nextDeadlineIsTheNextMomentATickCanChangeAnything() {
+    void ticksOnlyAtTheNextDeadlineMissNothing() {
         Node n = new Node(config, 1, PersistentState.INITIAL, 0, 7);
-        n.step(new Input.Tick(0));
-        long d = n.nextDeadline(0);
-        assertTrue(d > 0 && d <= Timings.defaults().heartbeatMs() * MS, "a ping is due within a heartbeat: " + d);
-        // nothing happens before the deadline
-        assertTrue(n.step(new Input.Tick(d - 1)).messages().isEmpty());
-        assertFalse(n.step(new Input.Tick(d)).messages().isEmpty());
+        long t = 0;
+        int pings = 0;
+        while (t < 3000 * MS) {
+            Output o = n.step(new Input.Tick(t));
+            pings += (int) o.messages().stream().filter(m -> m.message() instanceof Message.Ping).count();
+            long next = n.nextDeadline(t);
+            assertTrue(next > t, "the next deadline lies ahead");
+            // nothing happens between deadlines
+            if (next - 1 > t) assertTrue(n.step(new Input.Tick(next - 1)).messages().isEmpty());
+            t = next;
+        }
+        long beats = 3000 / Timings.defaults().heartbeatMs();
+        // a ping to each of the two peers every heartbeat, none skipped by sleeping until the deadline
+        assertTrue(pings >= 2 * (beats - 1), "pings: " + pings + " for " + beats + " heartbeats");
     }
 
     @Test
@@ -83,8 +91,24 @@ class NodeTest {
         // peers are heard, the restart wait is over, no master: still it does not stand
         for (long t = 0; t < 5000; t += 10) {
             n.step(new Input.Received(t * MS, 3, 0, new Message.Ping(1, 0, new RecordVersion(1, 1), 9, 0)));
+            n.step(new Input.Received(t * MS, 2, 0, new Message.Ping(1, 0, new RecordVersion(1, 1), 8, 0)));
             n.step(new Input.Tick(t * MS));
         }
         assertEquals("backing off after a resource failure", n.whyNotCandidate(5000 * MS));
+    }
+
+    @Test
+    void aNodeBackingOffStandsAnywayWhenNoOtherCanServe() {
+        Node n = new Node(config, 1, state(1, record(1, 1).withDataState(2, DataState.outdatedSince(1))), 0, 7);
+        n.step(new Input.ResourcesFailed(0, "mysqld failed"));
+        boolean stood = false;
+        for (long t = 0; t < 5000 && !stood; t += 10) {
+            List<Decision> d = new java.util.ArrayList<>();
+            d.addAll(n.step(new Input.Received(t * MS, 3, 0, new Message.Ping(1, 0, new RecordVersion(1, 1), 9, 0))).decisions());
+            d.addAll(n.step(new Input.Received(t * MS, 2, 0, new Message.Ping(1, 0, new RecordVersion(1, 1), 8, 0))).decisions());
+            d.addAll(n.step(new Input.Tick(t * MS)).decisions());
+            stood = d.stream().anyMatch(x -> x instanceof Decision.ElectionStarted);
+        }
+        assertTrue(stood, "the only data node not Outdated must stand even while backing off: " + n.whyNotCandidate(5000 * MS));
     }
 }
