@@ -214,11 +214,24 @@ public final class IsolationScenario {
         return "";
     }
 
+    /** The node's whole agent log, runs of identical lines collapsed (a partition repeats send errors). */
     private static void printLog(SandboxLayout l, String node) {
         try {
             List<String> lines = Files.readAllLines(l.agentLog(node));
-            OUT.println("---- " + node + ".log (last 120 lines) ----");
-            lines.subList(Math.max(0, lines.size() - 120), lines.size()).forEach(s -> OUT.println("  " + s));
+            OUT.println("---- " + node + ".log ----");
+            String prev = null;
+            int repeats = 0;
+            for (String line : lines) {
+                if (line.equals(prev)) {
+                    repeats++;
+                    continue;
+                }
+                if (repeats > 0) OUT.println("  (the line above " + repeats + " more times)");
+                OUT.println("  " + line);
+                prev = line;
+                repeats = 0;
+            }
+            if (repeats > 0) OUT.println("  (the line above " + repeats + " more times)");
         } catch (IOException e) {
             OUT.println("cannot read " + node + "'s log: " + e.getMessage());
         }
