@@ -124,7 +124,6 @@ public final class IsolationScenario {
             Thread.sleep(300); // let the sampler see the new master settle
             long leaseEnd = lease.stopAndLastLeaseUntil();
             if (leaseEnd > 0) fact("masterLeaseEndMs", (leaseEnd - isolated) / 1_000_000);
-            sampler.facts().forEach(f -> OUT.println("FACT " + f));
             if (!sampler.peerProbeOpened()) {
                 OUT.println(p + "'s probe never opened; status:\n" + sb.status());
                 return false;
@@ -171,6 +170,8 @@ public final class IsolationScenario {
             writer.close();
             sampler.close();
             lease.stopAndLastLeaseUntil();
+            // first events measured over the whole run: the old master may finish stepping down after the failover
+            sampler.facts().forEach(f -> OUT.println("FACT " + f));
             OUT.println("timeline (changes only, from the sampler):");
             sampler.changes().forEach(s -> OUT.println("  " + s));
             fact("bothOpenEver", sampler.bothOpen().isEmpty() ? "never" : sampler.bothOpen().toString());
