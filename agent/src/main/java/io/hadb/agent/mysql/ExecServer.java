@@ -39,7 +39,7 @@ final class ExecServer implements ServerProcess {
     @Override
     public synchronized void start() throws MysqlException {
         if (handle != null && handle.isAlive()) return;
-        Optional<ProcessHandle> running = fromPidFile(config.pidFile());
+        Optional<ProcessHandle> running = fromPidFile(config.pidFile(), config.datadir());
         if (running.isPresent()) {
             handle = running.get();
             child = null;
@@ -61,6 +61,27 @@ final class ExecServer implements ServerProcess {
         }
         handle = child.toHandle();
         LOG.info("mysqld: started pid " + handle.pid() + ": " + String.join(" ", cmd));
+    }
+
+    /**
+     * A live mysqld or mariadbd named by the pid file that works in {@code datadir} (its working directory:
+     * mysqld changes into its datadir), if there is one. The pid file lies on the replicated filesystem, so after
+     * a failover it may have been written by the other node's server: its pid means nothing here, and may name
+     * an unrelated process, or (nodes sharing one host, as in the sandbox) the other node's own server.
+     *
+     * @param datadir null: any mysqld or mariadbd named by the file
+     */
+    static Optional<ProcessHandle> fromPidFile(Path pidFile, Path datadir) {
+        Optional<ProcessHandle> h = fromPidFile(pidFile);
+        if (h.isEmpty() || datadir == null) return h;
+        try {
+            if (Files.isSameFile(Path.of("/proc", Long.toString(h.get().pid()), "cwd"), datadir)) return h;
+        } catch (IOException e) {
+            return Optional.empty(); // gone meanwhile, or no datadir here: not our server either way
+        }
+        LOG.warning("mysqld: not adopting pid " + h.get().pid() + " from " + pidFile + ": it works in another"
+                + " directory than " + datadir + " (a pid file written by another server)");
+        return Optional.empty();
     }
 
     /** A live mysqld or mariadbd named by the pid file, if there is one. */

@@ -39,6 +39,8 @@ public final class MysqlDriver implements AutoCloseable {
     private volatile Consumer<Health> listener = h -> { };
 
     private boolean wanted;
+    // written by the agent's goal changes without taking the lock: stop() may hold it for a long time
+    private volatile boolean restartInPlace = true;
     private boolean gaveUp;
     private String gaveUpReason = "";
     private Instant startedAt = Instant.now();
@@ -207,10 +209,26 @@ public final class MysqlDriver implements AutoCloseable {
         });
     }
 
+    /**
+     * Whether a crashed mysqld is restarted in place: only while this node is to serve. A node stepping down
+     * must not start it again (an isolated master's mysqld dies of the I/O errors that end its frozen writes).
+     * Never blocks.
+     */
+    public void restartInPlace(boolean allowed) {
+        restartInPlace = allowed;
+    }
+
     /** The process ended; unless stop() asked for it, restart in place while the budget lasts. */
     private synchronized void onExit(long pid) {
         if (!wanted || process.pid().orElse(-1) != pid) return;
         String how = process.exitDescription();
+        if (!restartInPlace) {
+            LOG.info("mysqld: pid " + pid + " exited" + (how.isEmpty() ? "" : " (" + how + ")")
+                    + "; not restarting it: this node is not to serve");
+            client.close();
+            check();
+            return;
+        }
         Instant now = Instant.now();
         if (!budget.tryConsume(now)) {
             gaveUp = true;

@@ -96,6 +96,7 @@ public final class ResourceManager implements AutoCloseable {
     public void setGoal(Goal g, long leaseEndNanos, boolean release) {
         this.leaseEndNanos = leaseEndNanos;
         if (release) releaseRequested = true;
+        mysql.restartInPlace(g != Goal.RELEASE);
         if (g != goal) {
             LOG.info("goal " + goal + " -> " + g);
             failures = 0;

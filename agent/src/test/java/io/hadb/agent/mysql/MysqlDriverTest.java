@@ -138,6 +138,28 @@ class MysqlDriverTest {
     }
 
     @Test
+    void aServerThatDiesWhileItsNodeStepsDownIsNotRestarted() throws Exception {
+        MysqlDriver d = driver(db.config(DURABLE).withRestarts(3, Duration.ofMinutes(10)));
+        d.start();
+        long pid = d.pid().orElseThrow();
+        pids.add(pid);
+        d.restartInPlace(false);
+        ProcessSignals.signal(pid, 9);
+        await("the exit is noticed", () -> {
+            synchronized (log) {
+                return log.stream().anyMatch(m -> m.contains("pid " + pid + " exited") && m.contains("not restarting it"));
+            }
+        });
+        Thread.sleep(500);
+        assertEquals(pid, d.pid().orElseThrow(), "no restart");
+        assertTrue(ProcessSignals.isGone(pid));
+        assertFalse(d.health().healthy());
+        assertFalse(db.portOpen());
+        d.stop();
+        assertEquals(HealthStatus.STOPPED, d.health().status());
+    }
+
+    @Test
     void gracefulStopLeavesNoProcessAndNoPort() throws Exception {
         MysqlDriver d = driver(db.config(DURABLE));
         d.start();
