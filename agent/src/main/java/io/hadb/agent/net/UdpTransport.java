@@ -39,6 +39,8 @@ public final class UdpTransport {
     public static UdpTransport bind(EventLoop loop, List<InetSocketAddress> locals, Receiver receiver)
             throws InterruptedException {
         UdpTransport t = new UdpTransport();
+        long[] lastWarned = {System.nanoTime() - 20_000_000_000L, System.nanoTime() - 20_000_000_000L};
+        long[] suppressed = new long[2];
         try {
             for (int link = 0; link < locals.size(); link++) {
                 final int l = link;
@@ -58,7 +60,15 @@ public final class UdpTransport {
 
                             @Override
                             public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-                                LOG.log(Level.WARNING, "link " + l + ": " + cause);
+                                // a firewall or a down link fails every send: one line per 10 s, with a count
+                                long now = System.nanoTime();
+                                suppressed[l]++;
+                                if (now - lastWarned[l] >= 10_000_000_000L) {
+                                    LOG.log(Level.WARNING, "link " + l + ": " + cause + (suppressed[l] > 1
+                                            ? " (" + suppressed[l] + " times since the last report)" : ""));
+                                    lastWarned[l] = now;
+                                    suppressed[l] = 0;
+                                }
                             }
                         });
                 Channel ch = b.bind(locals.get(link)).sync().channel();
