@@ -44,6 +44,12 @@ public final class ResourceManager implements AutoCloseable {
     private final MysqlDriver mysql;
     private final ProbeSwitch probe;
     private final ScheduledExecutorService thread;
+    private final java.util.concurrent.ExecutorService stopper = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "hadb-mysql-stop");
+        t.setDaemon(true);
+        return t;
+    });
+    private volatile java.util.concurrent.Future<?> stopping;
 
     private volatile Goal goal = Goal.RELEASE;
     private volatile long leaseEndNanos = Long.MIN_VALUE;
@@ -182,7 +188,29 @@ public final class ResourceManager implements AutoCloseable {
                 case START_MYSQL -> mysql.start();
                 case OPEN_PROBE -> probe.setHealthy(true);
                 case CLOSE_PROBE -> probe.setHealthy(false);
-                case STOP_MYSQL -> mysql.stop();
+                case STOP_MYSQL -> {
+                    // on its own thread: a mysqld stuck in D state behind frozen DRBD I/O must not keep this
+                    // thread from the detach that frees it
+                    if (stopping != null && !stopping.isDone()) {
+                        thread.schedule(this::poke, 200, TimeUnit.MILLISECONDS);
+                        return false;
+                    }
+                    stopping = stopper.submit(() -> {
+                        long t0 = System.nanoTime();
+                        try {
+                            mysql.stop();
+                            LOG.info("stop mysql done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
+                            measureStop();
+                        } catch (Exception e) {
+                            LOG.warning("stop mysql failed after " + (System.nanoTime() - t0) / 1_000_000 + " ms: "
+                                    + e.getMessage());
+                        }
+                        poke();
+                        return null;
+                    });
+                    thread.schedule(this::poke, 200, TimeUnit.MILLISECONDS);
+                    return false;
+                }
                 case UNMOUNT -> fs.unmount(config.filesystem().mountpoint(), config.filesystem().holderTimeout());
                 case DEMOTE -> drbd.secondary();
                 case DETACH_FORCE -> drbd.detach(true);
@@ -199,11 +227,11 @@ public final class ResourceManager implements AutoCloseable {
             }
             LOG.info(a.action().name().toLowerCase().replace('_', ' ') + " done in "
                     + (System.nanoTime() - start) / 1_000_000 + " ms");
-            if (a.action() == Step.Action.STOP_MYSQL || (a.action() == Step.Action.CLOSE_PROBE
-                    && o.mysql() == HealthStatus.STOPPED)) measureStop();
+            if (a.action() == Step.Action.CLOSE_PROBE && o.mysql() == HealthStatus.STOPPED) measureStop();
             failures = 0;
             // the events stream may lag a command by a few ms: wait for DRBD's own word before the next step
             if (a.action() == Step.Action.PROMOTE || a.action() == Step.Action.DEMOTE) awaitDrbdRole(a.action());
+            awaitDrbd(a.action());
             return true;
         } catch (Exception e) {
             failures++;
@@ -246,6 +274,20 @@ public final class ResourceManager implements AutoCloseable {
     /** How many times a master stopped serving only after its lease had ended. */
     public long lateStops() {
         return lateStops.get();
+    }
+
+    /** DRBD's event stream lags a command by a few ms: wait until it shows the command's effect. */
+    private void awaitDrbd(Step.Action a) throws InterruptedException {
+        java.util.function.Predicate<DrbdResourceState> done = switch (a) {
+            case DETACH_FORCE -> d -> d.disk() == DrbdDiskState.DISKLESS || d.disk() == DrbdDiskState.FAILED;
+            case RESUME_IO -> d -> !d.ioSuspended();
+            case ATTACH -> d -> d.disk() != DrbdDiskState.DISKLESS;
+            case DISCONNECT -> d -> !d.connected();
+            default -> null;
+        };
+        if (done == null) return;
+        long until = System.nanoTime() + 2_000_000_000L;
+        while (System.nanoTime() < until && !done.test(drbdState)) Thread.sleep(5);
     }
 
     private void awaitDrbdRole(Step.Action a) throws InterruptedException {
@@ -317,6 +359,7 @@ public final class ResourceManager implements AutoCloseable {
     public void close() {
         closed = true;
         thread.shutdownNow();
+        stopper.shutdownNow();
         drbdEvents.close();
         probe.close();
         mysql.close();

@@ -92,6 +92,8 @@ public final class RolePlanner {
         if (d.isPrimary()) return act(Step.Action.DEMOTE, "unmounted: becoming DRBD Secondary");
         if (d.disk() == DrbdDiskState.DISKLESS)
             return act(Step.Action.ATTACH, "Secondary without its disk: attaching it to resync");
+        if (d.connection() == DrbdConnectionState.STANDALONE && !d.splitBrain())
+            return act(Step.Action.CONNECT, "Secondary but StandAlone: connecting so the master can resync it");
         return new Step.Done("released: Secondary, " + d.disk().text() + ", " + d.connection().text());
     }
 

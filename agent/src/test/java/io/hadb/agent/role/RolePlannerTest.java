@@ -113,7 +113,7 @@ class RolePlannerTest {
         w.leaseExpired = true;
         w.run(Goal.RELEASE);
         assertEquals(List.of(Step.Action.DETACH_FORCE, Step.Action.RESUME_IO, Step.Action.STOP_MYSQL, Step.Action.UNMOUNT,
-                Step.Action.DEMOTE, Step.Action.ATTACH), w.log);
+                Step.Action.DEMOTE, Step.Action.ATTACH, Step.Action.CONNECT), w.log, "steps down in place, then rejoins");
         assertTrue(w.log.indexOf(Step.Action.DETACH_FORCE) < w.log.indexOf(Step.Action.RESUME_IO));
     }
 
