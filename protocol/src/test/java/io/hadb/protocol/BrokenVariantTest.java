@@ -14,13 +14,13 @@ class BrokenVariantTest {
     @ParameterizedTest
     @EnumSource(value = Node.Flaw.class, names = {"LEASE_FROM_ACK", "NO_RESTART_WAIT", "NO_DRIFT_MARGIN"})
     void brokenVariantIsCaught(Node.Flaw flaw) {
-        SimulateMain.Summary s = SimulateMain.runMany(SimTopology.WITNESS, 1, 3000, EnumSet.of(flaw), false);
+        SimulateMain.Summary s = SimulateMain.runMany(SimTopology.THREE_DATA, 1, 4000, EnumSet.of(flaw), false);
         Simulation.Result first = s.failures.stream()
                 .filter(r -> r.violation().contains("S1") || r.violation().contains("S2"))
                 .findFirst().orElse(null);
-        assertFalse(first == null, flaw + " went unnoticed in 3000 histories");
+        assertFalse(first == null, flaw + " went unnoticed in 4000 histories");
         // one seed replays one whole history
-        Simulation.Result again = new Simulation(SimTopology.WITNESS, first.seed(), EnumSet.of(flaw), false).run();
+        Simulation.Result again = new Simulation(SimTopology.THREE_DATA, first.seed(), EnumSet.of(flaw), false).run();
         assertEquals(first.violation(), again.violation());
         assertEquals(first.events(), again.events());
     }
@@ -28,9 +28,9 @@ class BrokenVariantTest {
     @ParameterizedTest
     @EnumSource(Node.Flaw.class)
     void theSameSeedsPassWithoutTheFlaw(Node.Flaw flaw) {
-        SimulateMain.Summary broken = SimulateMain.runMany(SimTopology.WITNESS, 1, 3000, EnumSet.of(flaw), false);
+        SimulateMain.Summary broken = SimulateMain.runMany(SimTopology.THREE_DATA, 1, 4000, EnumSet.of(flaw), false);
         for (Simulation.Result r : broken.failures) {
-            assertTrue(Simulation.run(SimTopology.WITNESS, r.seed()).passed(), "seed " + r.seed() + " fails unbroken too");
+            assertTrue(Simulation.run(SimTopology.THREE_DATA, r.seed()).passed(), "seed " + r.seed() + " fails unbroken too");
         }
     }
 }

@@ -68,8 +68,6 @@ class IsolationTest {
      * timeout plus the kill grace (40 s) before detach --force can run, and a link healed meanwhile leaves the
      * stepped-down node StandAlone, which it never reconnects (release() has no CONNECT). See notes/isolation.md.
      */
-    @Disabled("agent: a mysqld stop begun before DRBD froze blocks detach --force for 40 s; a released node left"
-            + " StandAlone is never reconnected (notes/isolation.md)")
     @Test
     void isolatedMasterWithItsReplicationLinkCutStepsDownThroughFrozenIo() throws Exception {
         Map<String, String> f = runScenario(25306, true);
