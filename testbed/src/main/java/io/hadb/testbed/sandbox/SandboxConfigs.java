@@ -68,13 +68,13 @@ final class SandboxConfigs {
             t.append("output = ").append(q(l.mysqlOutput(me.name()))).append('\n');
             t.append("datadir = ").append(q(datadir)).append('\n');
             t.append("socket = ").append(q(datadir.resolve("mysqld.sock"))).append('\n');
-            t.append("host = ").append(q(me.address())).append('\n');
+            t.append("host = ").append(q(l.address(me))).append('\n');
             t.append("port = ").append(l.sqlPort()).append('\n');
             t.append("user = ").append(q(Sandbox.SQL_USER)).append('\n');
             t.append("durability = \"refuse\"\n");
 
             t.append("\n[probe]\n");
-            t.append("address = ").append(q(me.address())).append('\n');
+            t.append("address = ").append(q(l.address(me))).append('\n');
             t.append("tcp_port = ").append(l.probeTcpPort()).append('\n');
             t.append("http_port = ").append(l.probeHttpPort()).append('\n');
         }
@@ -82,7 +82,7 @@ final class SandboxConfigs {
         for (SandboxLayout.Node n : SandboxLayout.NODES) {
             t.append("\n[[nodes]]\nname = ").append(q(n.name())).append("\nid = ").append(n.id())
                     .append("\nrole = ").append(q(n.data() ? "data" : "witness"))
-                    .append("\naddresses = [").append(q(n.address() + ":" + l.udpPort())).append("]\n");
+                    .append("\naddresses = [").append(q(l.address(n) + ":" + l.udpPort())).append("]\n");
         }
         return t.toString();
     }
@@ -97,7 +97,7 @@ final class SandboxConfigs {
         Path datadir = l.datadir(n.name());
         List<String> cmd = new ArrayList<>();
         for (String a : MariadbDatadir.serverCommand(datadir, datadir.resolve("mysqld.sock"), l.sqlPort(), SERVER_OPTIONS))
-            cmd.add(a.startsWith("--bind-address=") ? "--bind-address=" + n.address() : a);
+            cmd.add(a.startsWith("--bind-address=") ? "--bind-address=" + l.address(n) : a);
         cmd.add("--pid-file=" + datadir.resolve("mysqld.pid"));
         return cmd;
     }

@@ -76,11 +76,29 @@ public final class SandboxMain implements Callable<Integer> {
         boolean membershipOnly;
         @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for a master")
         int timeout;
+        @Option(names = "--net", description = "each node in a network namespace of its own (10.213.1.11-13) behind the"
+                + " load balancer on 10.213.0.100:3306, and a client namespace for drills")
+        boolean net;
+        @Option(names = "--probe-interval", defaultValue = "5", description = "with --net: the balancer's probe interval, s (default 5)")
+        int probeInterval;
+        @Option(names = "--threshold", defaultValue = "1", description = "with --net: the balancer's probe threshold (default 1)")
+        int threshold;
 
         @Override
         public Integer call() throws Exception {
             Path root = root();
-            SandboxLayout l = new SandboxLayout(parent.dir(), root, sqlPort, probePort, probePort + 1, udpPort, !membershipOnly);
+            if (net && membershipOnly) {
+                System.err.println("sandbox: --net needs the resources (the balancer probes mariadbd's node); drop --membership-only");
+                return 2;
+            }
+            SandboxLayout l;
+            try {
+                l = new SandboxLayout(parent.dir(), root, sqlPort, probePort, probePort + 1, udpPort, !membershipOnly,
+                        net ? new NetMode(probeInterval, threshold) : null);
+            } catch (IllegalArgumentException e) {
+                System.err.println("sandbox: " + e.getMessage());
+                return 2;
+            }
             Sandbox sb = new Sandbox(l, List.of(root.resolve("packaging/bin/hadb-agent").toString()), System.out);
             boolean[] finished = {false};
             // Ctrl-C while `up` works: stop starting things, then remove everything made so far
