@@ -257,7 +257,7 @@ public final class Sandbox {
         return env;
     }
 
-    private static EmulatedPair pair(SandboxLayout l) {
+    static EmulatedPair pair(SandboxLayout l) {
         return EmulatedPair.open(l.emuDir(), SandboxLayout.RESOURCE,
                 SandboxLayout.dataNodes().stream().map(SandboxLayout.Node::name).toList(), KERNEL);
     }
