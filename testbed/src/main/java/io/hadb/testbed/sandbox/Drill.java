@@ -94,37 +94,40 @@ final class Drill {
             t0 = System.nanoTime();
             long lastBefore = writer.lastAckNanos();
             node = faults.inject(kind, null);
-            awaitAck(writer, t0 + SETTLE_NANOS, RECOVERY_TIMEOUT, "no write was acknowledged again within "
-                    + RECOVERY_TIMEOUT.toSeconds() + " s of the fault");
+            // the fault is held for a while whatever happens, so that a master that keeps serving for the rest of
+            // its lease is not taken for a recovery
+            long hold = t0 + holdNanos();
+            while (System.nanoTime() < hold) Thread.sleep(20);
+            long oldDown = oldMaster.equals("?") ? -1 : probes.firstAfter(oldMaster, t0, false);
+            awaitAck(writer, hold, RECOVERY_TIMEOUT, "no write was acknowledged again within "
+                    + (holdNanos() / 1_000_000_000L + RECOVERY_TIMEOUT.toSeconds()) + " s of the fault");
             long recovered = System.nanoTime();
             String newMaster = faults.master().orElse(null);
             faults.heal();
             long healed = System.nanoTime();
             awaitResync(writer, healed);
             long end = System.nanoTime();
-            newMaster = newMaster == null ? faults.master().orElse(null) : newMaster;
 
             List<DrillWriter.Ack> acks = writer.acks();
-            long gapStart = lastBefore, worst = 0, worstEnd = -1;
+            long from = oldDown >= 0 ? oldDown : t0;
+            long firstAck = -1;
             for (DrillWriter.Ack a : acks) {
-                if (a.nanos() <= lastBefore) continue;
-                if (a.nanos() - gapStart > worst) {
-                    worst = a.nanos() - gapStart;
-                    worstEnd = a.nanos();
+                if (a.nanos() > from) {
+                    firstAck = a.nanos();
+                    break;
                 }
-                gapStart = a.nanos();
             }
-            long oldDown = oldMaster.equals("?") ? -1 : probes.firstAfter(oldMaster, t0, false);
+            long downtime = longestGap(acks, lastBefore, recovered);
+            long healDowntime = longestGap(acks, lastAckBefore(acks, healed), end);
             long newUp = -1;
             if (newMaster != null) {
-                long from = newMaster.equals(oldMaster) && oldDown >= 0 ? oldDown : t0;
-                newUp = probes.firstAfter(newMaster, from, true);
-                if (newUp > recovered + RECOVERY_TIMEOUT.toNanos()) newUp = -1;
+                newUp = probes.firstAfter(newMaster, newMaster.equals(oldMaster) ? from : t0, true);
+                if (newUp > recovered) newUp = -1;
             }
             Check c = check(client, acks);
             int doubles = probes.bothOpenBetween(t0, end);
-            return new DrillTrial(number, kind, node, oldMaster, newMaster, worst / 1_000_000, rel(oldDown, t0),
-                    rel(newUp, t0), rel(worstEnd, t0), c.acked, c.missing, c.duplicates, doubles, null);
+            return new DrillTrial(number, kind, node, oldMaster, newMaster, downtime / 1_000_000, rel(oldDown, t0),
+                    rel(newUp, t0), rel(firstAck, t0), healDowntime / 1_000_000, c.acked, c.missing, c.duplicates, doubles, null);
         } catch (Sandbox.SandboxException | IOException | RuntimeException e) {
             String why = e.getMessage();
             try {
@@ -133,9 +136,35 @@ final class Drill {
                 // reported below
             }
             int doubles = t0 == 0 ? 0 : probes.bothOpenBetween(t0, System.nanoTime());
-            return new DrillTrial(number, kind, node, oldMaster, null, -1, -1, -1, -1, writer.acks().size(), -1, -1, doubles,
+            return new DrillTrial(number, kind, node, oldMaster, null, -1, -1, -1, -1, -1, writer.acks().size(), -1, -1, doubles,
                     why + " (client's last error: " + writer.lastError() + ")");
         }
+    }
+
+    /** How long the fault is held: long enough for leases to run out and the balancer's probes to see it. */
+    private long holdNanos() {
+        return Duration.ofSeconds(Math.max(8, 3L * sandbox.layout().net().probeInterval() + 2)).toNanos();
+    }
+
+    /** The longest stretch without an acknowledgement between from and to (both bounds count as edges). */
+    static long longestGap(List<DrillWriter.Ack> acks, long from, long to) {
+        long prev = from, worst = 0;
+        for (DrillWriter.Ack a : acks) {
+            if (a.nanos() <= from) continue;
+            if (a.nanos() > to) break;
+            worst = Math.max(worst, a.nanos() - prev);
+            prev = a.nanos();
+        }
+        return Math.max(worst, to - prev);
+    }
+
+    private static long lastAckBefore(List<DrillWriter.Ack> acks, long t) {
+        long last = t;
+        for (DrillWriter.Ack a : acks) {
+            if (a.nanos() > t) break;
+            last = a.nanos();
+        }
+        return last;
     }
 
     private static long rel(long t, long t0) {
@@ -211,14 +240,14 @@ final class Drill {
 
     /** The table printed at the end. */
     static String table(List<DrillTrial> trials) {
-        StringBuilder t = new StringBuilder(String.format(Locale.ROOT, "%-5s %-16s %-7s %-15s %9s %9s %9s %9s %7s %5s %5s %7s %s%n",
-                "trial", "fault", "node", "master", "downtime", "old-down", "new-up", "1st-ack", "acked", "lost", "dup",
+        StringBuilder t = new StringBuilder(String.format(Locale.ROOT, "%-5s %-16s %-7s %-15s %9s %9s %9s %9s %9s %7s %5s %5s %7s %s%n",
+                "trial", "fault", "node", "master", "downtime", "old-down", "new-up", "1st-ack", "heal-gap", "acked", "lost", "dup",
                 "double", "result"));
         for (DrillTrial d : trials) {
-            t.append(String.format(Locale.ROOT, "%-5d %-16s %-7s %-15s %9s %9s %9s %9s %7d %5s %5s %7d %s%n", d.number(),
+            t.append(String.format(Locale.ROOT, "%-5d %-16s %-7s %-15s %9s %9s %9s %9s %9s %7d %5s %5s %7d %s%n", d.number(),
                     d.fault().cliName(), d.node() == null ? "-" : d.node(),
                     d.oldMaster() + "->" + (d.newMaster() == null ? "?" : d.newMaster()), DrillTrial.ms(d.downtimeMs()),
-                    DrillTrial.ms(d.oldDownMs()), DrillTrial.ms(d.newUpMs()), DrillTrial.ms(d.firstAckMs()), d.acked(),
+                    DrillTrial.ms(d.oldDownMs()), DrillTrial.ms(d.newUpMs()), DrillTrial.ms(d.firstAckMs()), DrillTrial.ms(d.healDowntimeMs()), d.acked(),
                     d.lostAcked() < 0 ? "?" : Long.toString(d.lostAcked()), d.duplicates() < 0 ? "?" : Long.toString(d.duplicates()),
                     d.doubleHealthy(), d.error() != null ? "FAILED: " + d.error() : d.passed() ? "ok" : "FAILED"));
         }

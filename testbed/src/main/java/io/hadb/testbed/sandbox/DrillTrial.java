@@ -9,17 +9,19 @@ import java.util.Locale;
  * (e.g. the old master's probe never closed because the fault needed no failover).
  *
  * @param downtimeMs    the longest stretch without an acknowledged commit, from the last one before the fault
- *                      until resync
+ *                      until writes flowed again with the fault still in place
  * @param oldDownMs     fault → the old master's probe closed
  * @param newUpMs       fault → the new master's probe open (after the old one closed)
- * @param firstAckMs    fault → the first acknowledged commit after the longest stretch
+ * @param firstAckMs    fault → the first acknowledged commit after the old master's probe closed (after the fault
+ *                      when it never closed)
+ * @param healDowntimeMs the longest stretch without an acknowledged commit from heal until resync
  * @param lostAcked     acknowledged rows missing on the master after resync
  * @param duplicates    rows found more than once
  * @param doubleHealthy samples (every 10 ms) in which both probes were open during the trial
  * @param error         why the trial did not complete, or null
  */
 record DrillTrial(int number, FaultKind fault, String node, String oldMaster, String newMaster, long downtimeMs,
-                  long oldDownMs, long newUpMs, long firstAckMs, long acked, long lostAcked, long duplicates,
+                  long oldDownMs, long newUpMs, long firstAckMs, long healDowntimeMs, long acked, long lostAcked, long duplicates,
                   long doubleHealthy, String error) {
 
     boolean passed() {
@@ -29,9 +31,9 @@ record DrillTrial(int number, FaultKind fault, String node, String oldMaster, St
     /** The live line printed as the trial ends. */
     String line() {
         return String.format(Locale.ROOT, "trial %d %-16s on %-7s master %s -> %s: downtime %s (old probe down %s, new probe"
-                        + " up %s, first commit %s), %d acked, lost %d, duplicates %d, double-healthy %d%s",
+                        + " up %s, first commit %s; heal %s), %d acked, lost %d, duplicates %d, double-healthy %d%s",
                 number, fault.cliName(), node == null ? "-" : node, oldMaster, newMaster == null ? "?" : newMaster,
-                ms(downtimeMs), ms(oldDownMs), ms(newUpMs), ms(firstAckMs), acked, lostAcked, duplicates, doubleHealthy,
+                ms(downtimeMs), ms(oldDownMs), ms(newUpMs), ms(firstAckMs), ms(healDowntimeMs), acked, lostAcked, duplicates, doubleHealthy,
                 error == null ? (passed() ? "  OK" : "  FAILED") : "  FAILED: " + error);
     }
 
@@ -51,6 +53,7 @@ record DrillTrial(int number, FaultKind fault, String node, String oldMaster, St
         b.put("old_master_probe_down", oldDownMs);
         b.put("new_master_probe_healthy", newUpMs);
         b.put("first_acked_commit", firstAckMs);
+        o.put("heal_downtime_ms", healDowntimeMs);
         o.put("acked_writes", acked);
         o.put("lost_acked_writes", lostAcked);
         o.put("duplicate_rows", duplicates);

@@ -7,7 +7,7 @@ import java.util.Locale;
 /** What `sandbox fault` and `sandbox drill` can do to a net-mode sandbox (switchover: the planned case, for drills). */
 public enum FaultKind {
     CRASH("every process of the node stopped at once, its DRBD gone, then killed", true),
-    FREEZE("SIGSTOP of every process of the node (an Azure maintenance pause), SIGCONT at heal or after --for", true),
+    FREEZE("SIGSTOP of every process of the node and its network silent (an Azure maintenance pause), until heal or --for", true),
     PARTITION("the node's namespace drops traffic to and from the other nodes; the replication link cut between data nodes", true),
     ONEWAY("the node's namespace drops only its outgoing traffic to the other nodes; the replication link cut", true),
     WITNESS_LOSS("the witness partitioned from both data nodes", false),

@@ -64,7 +64,7 @@ final class SandboxConfigs {
                 sep = ", ";
             }
             t.append("]\n");
-            t.append("pid_file = ").append(q(datadir.resolve("mysqld.pid"))).append('\n');
+            t.append("pid_file = ").append(q(pidFile(l, me))).append('\n');
             t.append("output = ").append(q(l.mysqlOutput(me.name()))).append('\n');
             t.append("datadir = ").append(q(datadir)).append('\n');
             t.append("socket = ").append(q(datadir.resolve("mysqld.sock"))).append('\n');
@@ -98,8 +98,17 @@ final class SandboxConfigs {
         List<String> cmd = new ArrayList<>();
         for (String a : MariadbDatadir.serverCommand(datadir, datadir.resolve("mysqld.sock"), l.sqlPort(), SERVER_OPTIONS))
             cmd.add(a.startsWith("--bind-address=") ? "--bind-address=" + l.address(n) : a);
-        cmd.add("--pid-file=" + datadir.resolve("mysqld.pid"));
+        cmd.add("--pid-file=" + pidFile(l, n));
         return cmd;
+    }
+
+    /**
+     * mariadbd's pid file: on the replicated filesystem, or in net mode in the node's own directory. The nodes
+     * share this machine's pid namespace, so after a freeze or isolation the peer would find the old master's
+     * still-living mariadbd's pid in the replicated file and adopt it instead of starting its own.
+     */
+    static Path pidFile(SandboxLayout l, SandboxLayout.Node n) {
+        return l.netMode() ? l.nodeDir(n.name()).resolve("mysqld.pid") : l.datadir(n.name()).resolve("mysqld.pid");
     }
 
     /** A TOML basic string. */

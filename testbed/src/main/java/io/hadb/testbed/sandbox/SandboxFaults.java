@@ -75,7 +75,13 @@ final class SandboxFaults {
             throw new Sandbox.SandboxException(2, kind.cliName() + " needs a data node, not " + node);
         switch (kind) {
             case CRASH -> sandbox.crash(node);
-            case FREEZE -> signalGroup(node, ProcessGroups.SIGSTOP, "froze");
+            case FREEZE -> {
+                // a paused VM's kernel does not answer either: a stopped process's listening socket still would
+                // complete handshakes, so its traffic is dropped too (and the replication link goes quiet)
+                isolate(n, FaultKind.FREEZE);
+                if (n.data()) cutLink();
+                signalGroup(node, ProcessGroups.SIGSTOP, "froze");
+            }
             case PARTITION, WITNESS_LOSS -> {
                 drop(n, kind, others(n), true);
                 if (n.data()) cutLink();
@@ -85,7 +91,7 @@ final class SandboxFaults {
                 if (n.data()) cutLink();
             }
             case ISOLATE -> {
-                isolate(n);
+                isolate(n, FaultKind.ISOLATE);
                 if (n.data()) cutLink();
             }
             case REPLICATION_LINK -> cutLink();
@@ -178,8 +184,8 @@ final class SandboxFaults {
     }
 
     /** Everything but loopback dropped in the node's namespace. */
-    private void isolate(SandboxLayout.Node n) throws IOException {
-        nft(n, "table inet " + table(FaultKind.ISOLATE) + " {\n"
+    private void isolate(SandboxLayout.Node n, FaultKind kind) throws IOException {
+        nft(n, "table inet " + table(kind) + " {\n"
                 + "  chain out { type filter hook output priority filter; policy accept; oifname != \"lo\" drop; }\n"
                 + "  chain in { type filter hook input priority filter; policy accept; iifname != \"lo\" drop; }\n}\n");
     }
