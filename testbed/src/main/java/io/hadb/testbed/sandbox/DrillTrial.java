@@ -12,17 +12,17 @@ import java.util.Locale;
  *                      until writes flowed again with the fault still in place
  * @param oldDownMs     fault → the old master's probe closed
  * @param newUpMs       fault → the new master's probe open (after the old one closed)
- * @param firstAckMs    fault → the first acknowledged commit after the old master's probe closed (after the fault
- *                      when it never closed)
+ * @param firstAckMs    fault → the acknowledged commit that ended the longest stretch without one
  * @param healDowntimeMs the longest stretch without an acknowledged commit from heal until resync
  * @param lostAcked     acknowledged rows missing on the master after resync
  * @param duplicates    rows found more than once
  * @param doubleHealthy samples (every 10 ms) in which both probes were open during the trial
  * @param error         why the trial did not complete, or null
+ * @param operatorSteps what the heal had to do that the agents should have done themselves
  */
 record DrillTrial(int number, FaultKind fault, String node, String oldMaster, String newMaster, long downtimeMs,
                   long oldDownMs, long newUpMs, long firstAckMs, long healDowntimeMs, long acked, long lostAcked, long duplicates,
-                  long doubleHealthy, String error) {
+                  long doubleHealthy, String error, java.util.List<String> operatorSteps) {
 
     boolean passed() {
         return error == null && lostAcked == 0 && duplicates == 0 && doubleHealthy == 0;
@@ -34,7 +34,8 @@ record DrillTrial(int number, FaultKind fault, String node, String oldMaster, St
                         + " up %s, first commit %s; heal %s), %d acked, lost %d, duplicates %d, double-healthy %d%s",
                 number, fault.cliName(), node == null ? "-" : node, oldMaster, newMaster == null ? "?" : newMaster,
                 ms(downtimeMs), ms(oldDownMs), ms(newUpMs), ms(firstAckMs), ms(healDowntimeMs), acked, lostAcked, duplicates, doubleHealthy,
-                error == null ? (passed() ? "  OK" : "  FAILED") : "  FAILED: " + error);
+                error == null ? (passed() ? "  OK" : "  FAILED") : "  FAILED: " + error)
+                + (operatorSteps.isEmpty() ? "" : "; operator: " + String.join("; ", operatorSteps));
     }
 
     static String ms(long ms) {
@@ -60,6 +61,8 @@ record DrillTrial(int number, FaultKind fault, String node, String oldMaster, St
         o.put("double_healthy_samples", doubleHealthy);
         o.put("passed", passed());
         if (error != null) o.put("error", error);
+        var steps = o.putArray("operator_steps");
+        operatorSteps.forEach(steps::add);
         return o;
     }
 }
