@@ -103,10 +103,11 @@ final class Drill {
                     + (holdNanos() / 1_000_000_000L + RECOVERY_TIMEOUT.toSeconds()) + " s of the fault");
             long recovered = System.nanoTime();
             String newMaster = faults.master().orElse(null);
-            List<String> operatorSteps = faults.heal().stream().filter(x -> x.startsWith(SandboxFaults.OPERATOR_STEP))
-                    .map(x -> x.substring(SandboxFaults.OPERATOR_STEP.length())).toList();
+            List<String> steps = new ArrayList<>(faults.heal());
             long healed = System.nanoTime();
-            awaitResync(writer, healed);
+            awaitResync(writer, healed, steps);
+            List<String> operatorSteps = steps.stream().filter(x -> x.startsWith(SandboxFaults.OPERATOR_STEP))
+                    .map(x -> x.substring(SandboxFaults.OPERATOR_STEP.length())).toList();
             long end = System.nanoTime();
 
             List<DrillWriter.Ack> acks = writer.acks();
@@ -195,7 +196,16 @@ final class Drill {
 
     /** Both DRBD sides UpToDate and connected, a master serving, and a write acknowledged after `after`. */
     private void awaitResync(DrillWriter w, long after) throws IOException, InterruptedException {
+        awaitResync(w, after, new ArrayList<>());
+    }
+
+    /**
+     * As above; a Secondary that stays StandAlone for 5 s is connected as an operator would (recorded in steps):
+     * its agent does not reconnect it, and without it the drill could not go on.
+     */
+    private void awaitResync(DrillWriter w, long after, List<String> steps) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + RESYNC_TIMEOUT.toNanos();
+        java.util.Map<String, Long> standAloneSince = new java.util.HashMap<>();
         String last = "";
         while (true) {
             boolean synced = true;
@@ -206,6 +216,16 @@ final class Drill {
                             .settings(n.name())).status();
                     synced &= st.healthyPair();
                     s.append(n.name()).append(' ').append(st.summary()).append("; ");
+                    if (!st.isPrimary() && st.summary().contains("StandAlone")) {
+                        long since = standAloneSince.computeIfAbsent(n.name(), k -> System.nanoTime());
+                        if (System.nanoTime() - since > 5_000_000_000L) {
+                            String step = faults.reconnectIfStandAlone(n.name());
+                            if (step != null) steps.add(step);
+                            standAloneSince.remove(n.name());
+                        }
+                    } else {
+                        standAloneSince.remove(n.name());
+                    }
                 } catch (Exception e) {
                     synced = false;
                     s.append(n.name()).append(' ').append(e.getMessage()).append("; ");

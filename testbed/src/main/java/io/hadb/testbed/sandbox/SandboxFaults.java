@@ -198,6 +198,22 @@ final class SandboxFaults {
         return steps;
     }
 
+    /**
+     * If node's DRBD is Secondary and StandAlone, connects it (an operator step). @return the step, or null
+     */
+    String reconnectIfStandAlone(String node) {
+        DrbdAdm d = new DrbdAdm(runner, SandboxLayout.RESOURCE, Sandbox.pair(layout).settings(node));
+        try {
+            if (!standAloneSecondary(d)) return null;
+            d.connect();
+            String step = OPERATOR_STEP + "drbdadm connect r0 on " + node + " (Secondary and StandAlone, not reconnected by its agent)";
+            out.println(step);
+            return step;
+        } catch (DrbdCommandException | io.hadb.agent.drbd.DrbdParseException e) {
+            return OPERATOR_STEP + "drbdadm connect r0 on " + node + " failed: " + e.getMessage().strip();
+        }
+    }
+
     /** Marks a heal step that the agents should have done themselves. */
     static final String OPERATOR_STEP = "operator step: ";
 
