@@ -42,6 +42,8 @@ public final class LbMain implements Callable<Integer> {
     List<String> backends;
     @Option(names = "--client", description = "NAMESPACE,addr=10.213.0.X: a client namespace on the front bridge")
     List<String> clients = new ArrayList<>();
+    @Option(names = "--attach", description = "NAMESPACE,addr=10.213.1.X: a namespace on the back bridge outside the pool")
+    List<String> attached = new ArrayList<>();
     @Option(names = "--events", required = true, description = "file the events are appended to")
     Path eventsFile;
     @Option(names = "--status", required = true, description = "file rewritten with each backend's probe state")
@@ -71,6 +73,11 @@ public final class LbMain implements Callable<Integer> {
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
              LbNetwork net = LbNetwork.create(prefix, new CommandRunner())) {
             for (BackendArg b : pool) net.attachBackend(b.namespace(), b.backend().address());
+            for (String a : attached) {
+                String[] f = a.split(",addr=", 2);
+                if (f.length != 2) throw new IllegalArgumentException("attach '" + a + "' is not NAMESPACE,addr=10.213.1.X");
+                net.attachBackend(f[0], LbSettings.ipv4(f[1]));
+            }
             for (String c : clients) {
                 String[] f = c.split(",addr=", 2);
                 if (f.length != 2) throw new IllegalArgumentException("client '" + c + "' is not NAMESPACE,addr=10.213.0.X");

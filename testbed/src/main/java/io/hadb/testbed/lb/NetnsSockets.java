@@ -48,17 +48,26 @@ public final class NetnsSockets implements AutoCloseable {
         });
         try {
             call(() -> {
-                int fd = Ns.C.open("/run/netns/" + namespace, Ns.O_RDONLY_CLOEXEC);
-                try {
-                    Ns.C.setns(fd, Ns.CLONE_NEWNET);
-                } finally {
-                    Ns.C.close(fd);
-                }
+                enter(namespace);
                 return null;
             });
         } catch (IOException e) {
             thread.shutdownNow();
             throw new IOException("cannot enter network namespace " + namespace + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Moves the calling thread (only it) into the named network namespace for good: every socket it opens
+     * from now on lives there. For a thread dedicated to that namespace, e.g. a client whose library opens
+     * its own sockets. @throws LastErrorException when the namespace cannot be entered
+     */
+    public static void enter(String namespace) {
+        int fd = Ns.C.open("/run/netns/" + namespace, Ns.O_RDONLY_CLOEXEC);
+        try {
+            Ns.C.setns(fd, Ns.CLONE_NEWNET);
+        } finally {
+            Ns.C.close(fd);
         }
     }
 

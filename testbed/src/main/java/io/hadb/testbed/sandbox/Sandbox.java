@@ -111,6 +111,7 @@ public final class Sandbox {
         try {
             layout.save();
             KeyFile.generate(layout.keyFile());
+            if (layout.netMode()) NetSandbox.start(layout, runner, out);
             EmulatedPair pair = EmulatedPair.create(layout.emuDir(), SandboxLayout.RESOURCE,
                     SandboxLayout.dataNodes().stream().map(SandboxLayout.Node::name).toList(), KERNEL, IMAGE_MIB);
             prepareData(pair);
@@ -124,7 +125,7 @@ public final class Sandbox {
             }
             agentsStarted = System.nanoTime();
             for (SandboxLayout.Node n : SandboxLayout.NODES) pids.put(n.name(), startAgent(n.name()));
-        } catch (IOException | RuntimeException | DrbdCommandException e) {
+        } catch (IOException | RuntimeException | DrbdCommandException | InterruptedException e) {
             out.println("sandbox up failed: " + e.getMessage());
             if (!aborting) {
                 out.println("tearing down what was made");
@@ -180,6 +181,7 @@ public final class Sandbox {
         fs.mount(device, mnt);
         try {
             MariadbDatadir.initialize(runner, layout.datadir(first), SQL_USER, "", MariadbDatadir.smallServerOptions());
+            if (layout.netMode()) allowNetworkClients(layout.datadir(first));
         } finally {
             fs.unmount(mnt, Duration.ofSeconds(5));
         }
@@ -201,6 +203,19 @@ public final class Sandbox {
             checkAborting();
             Thread.sleep(100);
         }
+    }
+
+    /** Net mode: clients come through the balancer from 10.213.0.0/24, so the SQL user may connect from 10.213.%. */
+    private void allowNetworkClients(Path datadir) throws IOException {
+        String mariadbd = Files.isExecutable(Path.of("/usr/sbin/mariadbd")) ? "/usr/sbin/mariadbd" : "mariadbd";
+        List<String> cmd = new ArrayList<>(List.of(mariadbd, "--no-defaults", "--bootstrap", "--datadir=" + datadir,
+                "--user=root", "--skip-networking", "--log-error=" + datadir.resolve("bootstrap-net.err")));
+        cmd.addAll(MariadbDatadir.smallServerOptions());
+        String sql = "FLUSH PRIVILEGES;\nCREATE USER '" + SQL_USER + "'@'10.213.%' IDENTIFIED BY '';\n"
+                + "GRANT ALL PRIVILEGES ON *.* TO '" + SQL_USER + "'@'10.213.%';\n";
+        CommandResult r = runner.run(Duration.ofSeconds(60), cmd, Map.of(), sql.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        if (!r.ok()) throw new IOException("granting " + SQL_USER + "@10.213.% failed: " + r.summary());
+        Files.deleteIfExists(datadir.resolve("bootstrap-net.err"));
     }
 
     private void checkAborting() throws IOException {
@@ -242,7 +257,7 @@ public final class Sandbox {
         return env;
     }
 
-    private static EmulatedPair pair(SandboxLayout l) {
+    static EmulatedPair pair(SandboxLayout l) {
         return EmulatedPair.open(l.emuDir(), SandboxLayout.RESOURCE,
                 SandboxLayout.dataNodes().stream().map(SandboxLayout.Node::name).toList(), KERNEL);
     }
@@ -251,7 +266,7 @@ public final class Sandbox {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             for (SandboxLayout.Node n : SandboxLayout.dataNodes())
-                if (probeOpen(n, layout.probeTcpPort(), 100)) return Optional.of(n.name());
+                if (nodeProbeOpen(n, layout.probeTcpPort(), 100)) return Optional.of(n.name());
             Thread.sleep(50);
         }
         return Optional.empty();
@@ -269,7 +284,31 @@ public final class Sandbox {
         return Optional.empty();
     }
 
-    /** Whether the node's TCP probe completes a handshake now. */
+    /** Whether PORT on the node's address completes a handshake now (in net mode, from the balancer's namespace). */
+    public boolean nodeProbeOpen(SandboxLayout.Node n, int port, int timeoutMs) {
+        if (!layout.netMode()) return probeOpen(n.address(), port, timeoutMs);
+        synchronized (this) {
+            try {
+                if (reach == null) reach = new NetSandbox.Reach();
+            } catch (IOException e) {
+                return false;
+            }
+        }
+        return reach.open(layout.address(n), port, timeoutMs);
+    }
+
+    private NetSandbox.Reach reach;
+
+    private static boolean probeOpen(String address, int port, int timeoutMs) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(address, port), timeoutMs);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Whether the node's TCP probe completes a handshake now (loopback sandbox). */
     public static boolean probeOpen(SandboxLayout.Node n, int port, int timeoutMs) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(n.address(), port), timeoutMs);
@@ -292,15 +331,19 @@ public final class Sandbox {
         }
         out.println();
         out.println("Connect (state, configs, images and logs in " + dir + "):");
-        String httpNote = SandboxLayout.dataNodes().stream().anyMatch(n -> probeOpen(n, layout.probeHttpPort(), 200))
+        String httpNote = SandboxLayout.dataNodes().stream().anyMatch(n -> nodeProbeOpen(n, layout.probeHttpPort(), 200))
                 ? "" : "   (no HTTP listener answers yet)";
         for (SandboxLayout.Node n : SandboxLayout.dataNodes()) {
-            out.printf("  %-7s SQL      mariadb -h %s -P %d -u %s%n", n.name(), n.address(), layout.sqlPort(), SQL_USER);
-            out.printf("          probe    tcp %s:%d   http://%s:%d/master  /replica  /health%n", n.address(),
-                    layout.probeTcpPort(), n.address(), layout.probeHttpPort());
-            out.printf("          metrics  http://%s:%d/metrics%s%n", n.address(), layout.probeHttpPort(), httpNote);
+            String a = layout.address(n);
+            out.printf("  %-7s SQL      %smariadb -h %s -P %d -u %s%n", n.name(), layout.netMode() ? "ip netns exec "
+                    + NetMode.namespace(n) + " " : "", a, layout.sqlPort(), SQL_USER);
+            out.printf("          probe    tcp %s:%d   http://%s:%d/master  /replica  /health%n", a,
+                    layout.probeTcpPort(), a, layout.probeHttpPort());
+            out.printf("          metrics  http://%s:%d/metrics%s%n", a, layout.probeHttpPort(), httpNote);
         }
-        out.println("  witness agent on " + SandboxLayout.node("witness").address() + ", UDP port " + layout.udpPort());
+        out.println("  witness agent on " + layout.address(SandboxLayout.node("witness")) + ", UDP port " + layout.udpPort());
+        if (layout.netMode()) out.println("  through the balancer: ip netns exec " + NetMode.CLIENT_NAMESPACE + " mariadb -h "
+                + NetMode.FRONTEND + " -P " + layout.sqlPort() + " -u " + SQL_USER);
         out.println();
         out.println("Try:");
         String ctl = layout.agentctl().toString();
@@ -324,6 +367,7 @@ public final class Sandbox {
             if (aborting) throw new IOException("interrupted");
             List<String> cmd = new ArrayList<>();
             cmd.add("setsid");
+            if (layout.netMode()) cmd.addAll(NetSandbox.enter(SandboxLayout.node(node)));
             cmd.addAll(agentCommand);
             cmd.addAll(List.of("--config", layout.config(node).toString()));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -375,9 +419,10 @@ public final class Sandbox {
             OptionalLong pid = agentPid(n.name());
             pids.put(n.name(), pid.isPresent() ? pid.getAsLong() : null);
             views.put(n.name(), pid.isPresent() ? agentStatus(layout, n.name()) : null);
-            if (n.data()) probes.put(n.name(), probeOpen(n, layout.probeTcpPort(), 200));
+            if (n.data()) probes.put(n.name(), nodeProbeOpen(n, layout.probeTcpPort(), 200));
         }
-        return StatusTable.render(views, pids, probes, layout.probeTcpPort());
+        String table = StatusTable.render(views, pids, probes, layout.probeTcpPort());
+        return layout.netMode() ? table + NetSandbox.lbStatus(layout.dir()) : table;
     }
 
     // ------------------------------------------------------------------------------------- faults
@@ -517,6 +562,8 @@ public final class Sandbox {
             }
         }
         clean &= detachLoops(dir, runner, out);
+        // net mode: the balancer and every namespace (nothing to do for a loopback sandbox)
+        clean &= NetSandbox.teardown(dir, out);
         if (!mountedUnder(dir).isEmpty()) {
             out.println("left " + dir + " in place: still mounted under it: " + mountedUnder(dir));
             return false;

@@ -64,17 +64,17 @@ final class SandboxConfigs {
                 sep = ", ";
             }
             t.append("]\n");
-            t.append("pid_file = ").append(q(datadir.resolve("mysqld.pid"))).append('\n');
+            t.append("pid_file = ").append(q(pidFile(l, me))).append('\n');
             t.append("output = ").append(q(l.mysqlOutput(me.name()))).append('\n');
             t.append("datadir = ").append(q(datadir)).append('\n');
             t.append("socket = ").append(q(datadir.resolve("mysqld.sock"))).append('\n');
-            t.append("host = ").append(q(me.address())).append('\n');
+            t.append("host = ").append(q(l.address(me))).append('\n');
             t.append("port = ").append(l.sqlPort()).append('\n');
             t.append("user = ").append(q(Sandbox.SQL_USER)).append('\n');
             t.append("durability = \"refuse\"\n");
 
             t.append("\n[probe]\n");
-            t.append("address = ").append(q(me.address())).append('\n');
+            t.append("address = ").append(q(l.address(me))).append('\n');
             t.append("tcp_port = ").append(l.probeTcpPort()).append('\n');
             t.append("http_port = ").append(l.probeHttpPort()).append('\n');
         }
@@ -82,7 +82,7 @@ final class SandboxConfigs {
         for (SandboxLayout.Node n : SandboxLayout.NODES) {
             t.append("\n[[nodes]]\nname = ").append(q(n.name())).append("\nid = ").append(n.id())
                     .append("\nrole = ").append(q(n.data() ? "data" : "witness"))
-                    .append("\naddresses = [").append(q(n.address() + ":" + l.udpPort())).append("]\n");
+                    .append("\naddresses = [").append(q(l.address(n) + ":" + l.udpPort())).append("]\n");
         }
         return t.toString();
     }
@@ -97,9 +97,18 @@ final class SandboxConfigs {
         Path datadir = l.datadir(n.name());
         List<String> cmd = new ArrayList<>();
         for (String a : MariadbDatadir.serverCommand(datadir, datadir.resolve("mysqld.sock"), l.sqlPort(), SERVER_OPTIONS))
-            cmd.add(a.startsWith("--bind-address=") ? "--bind-address=" + n.address() : a);
-        cmd.add("--pid-file=" + datadir.resolve("mysqld.pid"));
+            cmd.add(a.startsWith("--bind-address=") ? "--bind-address=" + l.address(n) : a);
+        cmd.add("--pid-file=" + pidFile(l, n));
         return cmd;
+    }
+
+    /**
+     * mariadbd's pid file: on the replicated filesystem, or in net mode in the node's own directory. The nodes
+     * share this machine's pid namespace, so after a freeze or isolation the peer would find the old master's
+     * still-living mariadbd's pid in the replicated file and adopt it instead of starting its own.
+     */
+    static Path pidFile(SandboxLayout l, SandboxLayout.Node n) {
+        return l.netMode() ? l.nodeDir(n.name()).resolve("mysqld.pid") : l.datadir(n.name()).resolve("mysqld.pid");
     }
 
     /** A TOML basic string. */

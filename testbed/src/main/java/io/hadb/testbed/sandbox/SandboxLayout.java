@@ -16,9 +16,11 @@ import java.util.Properties;
  * {@code status}, {@code crash} and {@code down} find what {@code up} made.
  *
  * @param resources false: agents get no [drbd]/[filesystem]/[mysql]/[probe] sections (membership only)
+ * @param net       null: every node on its loopback address (the default); else each node in a network namespace
+ *                  of its own behind the load balancer ({@link NetMode})
  */
 public record SandboxLayout(Path dir, Path root, int sqlPort, int probeTcpPort, int probeHttpPort, int udpPort,
-                            boolean resources) {
+                            boolean resources, NetMode net) {
     public static final String RESOURCE = "r0";
     public static final String CLUSTER_ID = "hadb-sandbox";
     /** Every node: two data nodes and a witness, each on its own loopback address. */
@@ -36,6 +38,20 @@ public record SandboxLayout(Path dir, Path root, int sqlPort, int probeTcpPort, 
             if (p < 1 || p > 65535) throw new IllegalArgumentException("port " + p + " is not 1..65535");
         if (probeTcpPort == probeHttpPort || probeTcpPort == sqlPort || probeHttpPort == sqlPort)
             throw new IllegalArgumentException("SQL, TCP probe and HTTP probe ports must differ");
+    }
+
+    /** A loopback sandbox (no network namespaces). */
+    public SandboxLayout(Path dir, Path root, int sqlPort, int probeTcpPort, int probeHttpPort, int udpPort, boolean resources) {
+        this(dir, root, sqlPort, probeTcpPort, probeHttpPort, udpPort, resources, null);
+    }
+
+    /** The address the node's agent, mariadbd and probes bind: its loopback address, or in net mode its backend address. */
+    public String address(Node n) {
+        return net == null ? n.address() : NetMode.address(n);
+    }
+
+    public boolean netMode() {
+        return net != null;
     }
 
     public static SandboxLayout defaults(Path dir, Path root) {
@@ -115,6 +131,7 @@ public record SandboxLayout(Path dir, Path root, int sqlPort, int probeTcpPort, 
         p.setProperty("probe_http_port", Integer.toString(probeHttpPort));
         p.setProperty("udp_port", Integer.toString(udpPort));
         p.setProperty("resources", Boolean.toString(resources));
+        if (net != null) net.store(p);
         try (Writer w = Files.newBufferedWriter(propertiesFile(dir))) {
             p.store(w, "hadb sandbox layout");
         }
@@ -132,7 +149,7 @@ public record SandboxLayout(Path dir, Path root, int sqlPort, int probeTcpPort, 
             return Optional.of(new SandboxLayout(dir, Path.of(p.getProperty("root")),
                     Integer.parseInt(p.getProperty("sql_port")), Integer.parseInt(p.getProperty("probe_tcp_port")),
                     Integer.parseInt(p.getProperty("probe_http_port")), Integer.parseInt(p.getProperty("udp_port")),
-                    Boolean.parseBoolean(p.getProperty("resources"))));
+                    Boolean.parseBoolean(p.getProperty("resources")), NetMode.load(p)));
         } catch (RuntimeException e) {
             throw new IOException(f + " is damaged (" + e + "); `sandbox down` still cleans up by what it finds");
         }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -20,7 +21,8 @@ import picocli.CommandLine.ParentCommand;
         description = "Two data nodes and a witness as real hadb agents on 127.0.0.1-3, emulated DRBD over loop"
                 + " devices with ext4, a real mariadbd per data node (as root).",
         subcommands = {SandboxMain.Up.class, SandboxMain.Status.class, SandboxMain.Crash.class, SandboxMain.Start.class,
-                SandboxMain.Logs.class, SandboxMain.Down.class})
+                SandboxMain.Logs.class, SandboxMain.Down.class, SandboxMain.Fault.class, SandboxMain.Heal.class,
+                SandboxMain.DrillCmd.class})
 public final class SandboxMain implements Callable<Integer> {
     @Option(names = "--dir", description = "the sandbox's state directory (default: $HADB_SANDBOX_DIR, else <repo>/.sandbox)")
     Path dir;
@@ -76,11 +78,29 @@ public final class SandboxMain implements Callable<Integer> {
         boolean membershipOnly;
         @Option(names = "--timeout", defaultValue = "60", description = "seconds to wait for a master")
         int timeout;
+        @Option(names = "--net", description = "each node in a network namespace of its own (10.213.1.11-13) behind the"
+                + " load balancer on 10.213.0.100:3306, and a client namespace for drills")
+        boolean net;
+        @Option(names = "--probe-interval", defaultValue = "5", description = "with --net: the balancer's probe interval, s (default 5)")
+        int probeInterval;
+        @Option(names = "--threshold", defaultValue = "1", description = "with --net: the balancer's probe threshold (default 1)")
+        int threshold;
 
         @Override
         public Integer call() throws Exception {
             Path root = root();
-            SandboxLayout l = new SandboxLayout(parent.dir(), root, sqlPort, probePort, probePort + 1, udpPort, !membershipOnly);
+            if (net && membershipOnly) {
+                System.err.println("sandbox: --net needs the resources (the balancer probes mariadbd's node); drop --membership-only");
+                return 2;
+            }
+            SandboxLayout l;
+            try {
+                l = new SandboxLayout(parent.dir(), root, sqlPort, probePort, probePort + 1, udpPort, !membershipOnly,
+                        net ? new NetMode(probeInterval, threshold) : null);
+            } catch (IllegalArgumentException e) {
+                System.err.println("sandbox: " + e.getMessage());
+                return 2;
+            }
             Sandbox sb = new Sandbox(l, List.of(root.resolve("packaging/bin/hadb-agent").toString()), System.out);
             boolean[] finished = {false};
             // Ctrl-C while `up` works: stop starting things, then remove everything made so far
@@ -214,6 +234,132 @@ public final class SandboxMain implements Callable<Integer> {
                 Thread.sleep(200);
             }
             return 0;
+        }
+    }
+
+    @Command(name = "fault", mixinStandardHelpOptions = true, description = "Injects a fault into a net-mode sandbox:"
+            + " crash, freeze, partition, oneway, witness-loss, replication-link, disk, mysqld-crash, mysqld-hang, isolate"
+            + " (NODE: default the master). `sandbox heal` undoes it.")
+    static final class Fault implements Callable<Integer> {
+        @ParentCommand
+        SandboxMain parent;
+        @Parameters(index = "0", paramLabel = "KIND")
+        String kind;
+        @Parameters(index = "1", paramLabel = "NODE", arity = "0..1")
+        String node;
+        @Option(names = "--for", paramLabel = "SECONDS", description = "heal after this many seconds (default: until `sandbox heal`)")
+        Integer seconds;
+
+        @Override
+        public Integer call() throws Exception {
+            try {
+                FaultKind k = FaultKind.parse(kind);
+                SandboxFaults f = new SandboxFaults(parent.existing(), System.out);
+                f.inject(k, node);
+                if (seconds != null) {
+                    Thread.sleep(seconds * 1000L);
+                    f.heal();
+                }
+                return 0;
+            } catch (Sandbox.SandboxException e) {
+                return fail(e);
+            } catch (IllegalArgumentException e) {
+                System.err.println("sandbox: " + e.getMessage());
+                return 2;
+            }
+        }
+    }
+
+    @Command(name = "heal", mixinStandardHelpOptions = true, description = "Undoes every fault: rules dropped, processes"
+            + " continued, replication link restored, failed disk attached, crashed nodes started.")
+    static final class Heal implements Callable<Integer> {
+        @ParentCommand
+        SandboxMain parent;
+
+        @Override
+        public Integer call() throws Exception {
+            try {
+                new SandboxFaults(parent.existing(), System.out).heal();
+                return 0;
+            } catch (Sandbox.SandboxException e) {
+                return fail(e);
+            }
+        }
+    }
+
+    @Command(name = "drill", mixinStandardHelpOptions = true, description = "A client writes through the balancer without"
+            + " pause while each trial injects a fault, waits for recovery, heals and waits for resync; checks that no"
+            + " acknowledged write is lost and no two probes were healthy at once; reports the client-visible downtime."
+            + " Uses the running net-mode sandbox, or brings one up (and down again) when none runs.")
+    static final class DrillCmd implements Callable<Integer> {
+        @ParentCommand
+        SandboxMain parent;
+        @Option(names = "--fault", paramLabel = "KIND", description = "the fault of every trial")
+        String fault;
+        @Option(names = "--random", description = "each trial draws its fault at random (the default without --fault)")
+        boolean random;
+        @Option(names = "--seed", description = "seed of --random (default: the time, printed)")
+        Long seed;
+        @Option(names = "--trials", defaultValue = "1")
+        int trials;
+        @Option(names = "--probe-interval", description = "the balancer's probe interval, s, when the drill brings the sandbox up"
+                + " (default 5); must match a running sandbox's")
+        Integer probeInterval;
+        @Option(names = "--threshold", description = "the balancer's probe threshold, as --probe-interval (default 1)")
+        Integer threshold;
+        @Option(names = "--json", paramLabel = "FILE", description = "write the trials as JSON")
+        Path json;
+
+        @Override
+        public Integer call() throws Exception {
+            Optional<FaultKind> kind;
+            try {
+                if (fault != null && random) throw new IllegalArgumentException("--fault and --random exclude each other");
+                if (trials < 1 || trials > 1000) throw new IllegalArgumentException("--trials " + trials + " is not in 1..1000");
+                kind = fault == null ? Optional.empty() : Optional.of(FaultKind.parse(fault));
+            } catch (IllegalArgumentException e) {
+                System.err.println("sandbox: " + e.getMessage());
+                return 2;
+            }
+            long s = seed != null ? seed : System.currentTimeMillis();
+            List<FaultKind> plan = Drill.plan(kind, trials, s);
+            Path dir = parent.dir();
+            boolean ours = !Files.exists(dir);
+            Sandbox sb;
+            try {
+                if (ours) {
+                    Path root = root();
+                    SandboxLayout l = new SandboxLayout(dir, root, 3306, 6001, 6002, 5405, true,
+                            new NetMode(probeInterval == null ? 5 : probeInterval, threshold == null ? 1 : threshold));
+                    sb = new Sandbox(l, List.of(root.resolve("packaging/bin/hadb-agent").toString()), System.out);
+                    if (sb.up(Duration.ofSeconds(90)).master().isEmpty()) throw new Sandbox.SandboxException(1, "no master came up");
+                } else {
+                    sb = parent.existing();
+                    NetMode net = sb.layout().net();
+                    if (net == null) throw new Sandbox.SandboxException(2, "the sandbox in " + dir + " is not in net mode;"
+                            + " `sandbox down`, then `sandbox up --net` (or let `sandbox drill` bring one up)");
+                    if ((probeInterval != null && probeInterval != net.probeInterval())
+                            || (threshold != null && threshold != net.threshold()))
+                        throw new Sandbox.SandboxException(2, "the running sandbox's balancer probes every " + net.probeInterval()
+                                + " s with threshold " + net.threshold() + "; `sandbox down` first to drill with other settings");
+                }
+            } catch (Sandbox.SandboxException e) {
+                if (ours) Sandbox.down(dir, System.out);
+                return fail(e);
+            }
+            try {
+                System.out.println("drill: " + plan.size() + " trials" + (kind.isEmpty() ? " (random, seed " + s + ")" : "")
+                        + ", balancer probe every " + sb.layout().net().probeInterval() + " s, threshold " + sb.layout().net().threshold());
+                List<DrillTrial> results = new Drill(sb, System.out).run(plan);
+                System.out.println();
+                System.out.print(Drill.table(results));
+                if (json != null) Drill.writeJson(json, sb.layout(), results);
+                return results.stream().allMatch(DrillTrial::passed) ? 0 : 1;
+            } catch (Sandbox.SandboxException e) {
+                return fail(e);
+            } finally {
+                if (ours) Sandbox.down(dir, System.out);
+            }
         }
     }
 

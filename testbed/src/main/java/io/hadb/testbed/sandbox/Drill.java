@@ -1,0 +1,310 @@
+package io.hadb.testbed.sandbox;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hadb.agent.drbd.DrbdAdm;
+import io.hadb.agent.drbd.DrbdResourceState;
+import io.hadb.agent.exec.CommandRunner;
+import io.hadb.testbed.lb.NetnsSockets;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * A drill on a running net-mode sandbox: a client writes through the balancer without pause while each trial
+ * injects a fault, waits for writes to be acknowledged again, heals, waits for DRBD to resync, and checks that
+ * every acknowledged row is on the master (read through the frontend), that no row appears twice and that the
+ * two probes were never open at once (sampled every 10 ms throughout).
+ */
+final class Drill {
+    private static final Duration RECOVERY_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration RESYNC_TIMEOUT = Duration.ofSeconds(120);
+    /** An acknowledgement this long after the injection proves writes flow again (not a commit already in flight). */
+    private static final long SETTLE_NANOS = 300_000_000L;
+
+    private final Sandbox sandbox;
+    private final SandboxFaults faults;
+    private final PrintStream out;
+    private final CommandRunner runner = new CommandRunner();
+
+    Drill(Sandbox sandbox, PrintStream out) throws Sandbox.SandboxException {
+        this.sandbox = sandbox;
+        this.faults = new SandboxFaults(sandbox, out);
+        this.out = out;
+    }
+
+    /** Runs the trials in order; never throws for a failed trial (it is reported as such). */
+    List<DrillTrial> run(List<FaultKind> trials) throws InterruptedException {
+        SandboxLayout l = sandbox.layout();
+        List<DrillTrial> results = new ArrayList<>();
+        ExecutorService client = Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(() -> {
+                NetnsSockets.enter(NetMode.CLIENT_NAMESPACE);
+                r.run();
+            }, "drill-check");
+            t.setDaemon(true);
+            return t;
+        });
+        try (ProbeSampler probes = new ProbeSampler(sandbox);
+             DrillWriter writer = new DrillWriter(NetMode.FRONTEND, l.sqlPort(), Sandbox.SQL_USER)) {
+            probes.start();
+            writer.start();
+            for (int i = 0; i < trials.size(); i++) {
+                DrillTrial t = trial(i + 1, trials.get(i), writer, probes, client);
+                results.add(t);
+                out.println(t.line());
+            }
+        } finally {
+            client.shutdownNow();
+        }
+        return results;
+    }
+
+    private DrillTrial trial(int number, FaultKind kind, DrillWriter writer, ProbeSampler probes, ExecutorService client)
+            throws InterruptedException {
+        String oldMaster = "?";
+        String node = null;
+        long t0 = 0;
+        try {
+            // a steady start: one master, resynced, writes acknowledged
+            long ready = System.nanoTime();
+            awaitResync(writer, ready);
+            oldMaster = faults.master().orElse("?");
+            t0 = System.nanoTime();
+            long lastBefore = writer.lastAckNanos();
+            node = faults.inject(kind, null);
+            // the fault is held for a while whatever happens, so that a master that keeps serving for the rest of
+            // its lease is not taken for a recovery
+            long hold = t0 + holdNanos();
+            while (System.nanoTime() < hold) Thread.sleep(20);
+            long oldDown = oldMaster.equals("?") ? -1 : probes.firstAfter(oldMaster, t0, false);
+            awaitAck(writer, hold, RECOVERY_TIMEOUT, "no write was acknowledged again within "
+                    + (holdNanos() / 1_000_000_000L + RECOVERY_TIMEOUT.toSeconds()) + " s of the fault");
+            long recovered = System.nanoTime();
+            String newMaster = faults.master().orElse(null);
+            List<String> steps = new ArrayList<>(faults.heal());
+            long healed = System.nanoTime();
+            awaitResync(writer, healed, steps);
+            List<String> operatorSteps = steps.stream().filter(x -> x.startsWith(SandboxFaults.OPERATOR_STEP))
+                    .map(x -> x.substring(SandboxFaults.OPERATOR_STEP.length())).toList();
+            long end = System.nanoTime();
+
+            List<DrillWriter.Ack> acks = writer.acks();
+            long from = oldDown >= 0 ? oldDown : t0;
+            // the commit that ended the longest stretch without one (the old master may still acknowledge a few
+            // on pinned connections after its probe closed: those do not end the outage)
+            long firstAck = gapEnd(acks, lastBefore, recovered);
+            long downtime = longestGap(acks, lastBefore, recovered);
+            long healDowntime = longestGap(acks, lastAckBefore(acks, healed), end);
+            long newUp = -1;
+            if (newMaster != null) {
+                boolean failover = !newMaster.equals(oldMaster) || oldDown >= 0;
+                newUp = failover ? probes.firstAfter(newMaster, newMaster.equals(oldMaster) ? from : t0, true) : -1;
+                if (newUp > recovered) newUp = -1;
+            }
+            Check c = check(client, acks);
+            int doubles = probes.bothOpenBetween(t0, end);
+            return new DrillTrial(number, kind, node, oldMaster, newMaster, downtime / 1_000_000, rel(oldDown, t0),
+                    rel(newUp, t0), rel(firstAck, t0), healDowntime / 1_000_000, c.acked, c.missing, c.duplicates, doubles, null,
+                    operatorSteps);
+        } catch (Sandbox.SandboxException | IOException | RuntimeException e) {
+            String why = e.getMessage();
+            try {
+                faults.heal();
+            } catch (IOException | RuntimeException ignored) {
+                // reported below
+            }
+            int doubles = t0 == 0 ? 0 : probes.bothOpenBetween(t0, System.nanoTime());
+            return new DrillTrial(number, kind, node, oldMaster, null, -1, -1, -1, -1, -1, writer.acks().size(), -1, -1, doubles,
+                    why + " (client's last error: " + writer.lastError() + ")", List.of());
+        }
+    }
+
+    /** How long the fault is held: long enough for leases to run out and the balancer's probes to see it. */
+    private long holdNanos() {
+        return Duration.ofSeconds(Math.max(8, 3L * sandbox.layout().net().probeInterval() + 2)).toNanos();
+    }
+
+    /** The longest stretch without an acknowledgement between from and to (both bounds count as edges). */
+    static long longestGap(List<DrillWriter.Ack> acks, long from, long to) {
+        long prev = from, worst = 0;
+        for (DrillWriter.Ack a : acks) {
+            if (a.nanos() <= from) continue;
+            if (a.nanos() > to) break;
+            worst = Math.max(worst, a.nanos() - prev);
+            prev = a.nanos();
+        }
+        return Math.max(worst, to - prev);
+    }
+
+    /** The acknowledgement that ended the longest stretch without one in (from, to], or -1. */
+    static long gapEnd(List<DrillWriter.Ack> acks, long from, long to) {
+        long prev = from, worst = -1, end = -1;
+        for (DrillWriter.Ack a : acks) {
+            if (a.nanos() <= from) continue;
+            if (a.nanos() > to) break;
+            if (a.nanos() - prev > worst) {
+                worst = a.nanos() - prev;
+                end = a.nanos();
+            }
+            prev = a.nanos();
+        }
+        return end;
+    }
+
+    private static long lastAckBefore(List<DrillWriter.Ack> acks, long t) {
+        long last = t;
+        for (DrillWriter.Ack a : acks) {
+            if (a.nanos() > t) break;
+            last = a.nanos();
+        }
+        return last;
+    }
+
+    private static long rel(long t, long t0) {
+        return t < 0 ? -1 : (t - t0) / 1_000_000;
+    }
+
+    private static void awaitAck(DrillWriter w, long after, Duration timeout, String failure) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (w.lastAckNanos() < after) {
+            if (System.nanoTime() > deadline) throw new IOException(failure);
+            Thread.sleep(10);
+        }
+    }
+
+    /** Both DRBD sides UpToDate and connected, a master serving, and a write acknowledged after `after`. */
+    private void awaitResync(DrillWriter w, long after) throws IOException, InterruptedException {
+        awaitResync(w, after, new ArrayList<>());
+    }
+
+    /**
+     * As above; a Secondary that stays StandAlone for 5 s is connected as an operator would (recorded in steps):
+     * its agent does not reconnect it, and without it the drill could not go on.
+     */
+    private void awaitResync(DrillWriter w, long after, List<String> steps) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + RESYNC_TIMEOUT.toNanos();
+        java.util.Map<String, Long> standAloneSince = new java.util.HashMap<>();
+        String last = "";
+        while (true) {
+            boolean synced = true;
+            StringBuilder s = new StringBuilder();
+            for (SandboxLayout.Node n : SandboxLayout.dataNodes()) {
+                try {
+                    DrbdResourceState st = new DrbdAdm(runner, SandboxLayout.RESOURCE, Sandbox.pair(sandbox.layout())
+                            .settings(n.name())).status();
+                    synced &= st.healthyPair();
+                    s.append(n.name()).append(' ').append(st.summary()).append("; ");
+                    if (!st.isPrimary() && st.summary().contains("StandAlone")) {
+                        long since = standAloneSince.computeIfAbsent(n.name(), k -> System.nanoTime());
+                        if (System.nanoTime() - since > 5_000_000_000L) {
+                            String step = faults.reconnectIfStandAlone(n.name());
+                            if (step != null) steps.add(step);
+                            standAloneSince.remove(n.name());
+                        }
+                    } else {
+                        standAloneSince.remove(n.name());
+                    }
+                } catch (Exception e) {
+                    synced = false;
+                    s.append(n.name()).append(' ').append(e.getMessage()).append("; ");
+                }
+            }
+            last = s.toString();
+            if (synced && faults.master().isPresent() && w.lastAckNanos() > after) return;
+            if (System.nanoTime() > deadline) throw new IOException("not resynced within " + RESYNC_TIMEOUT.toSeconds()
+                    + " s (" + last + "master " + faults.master().orElse("none") + ")");
+            Thread.sleep(200);
+        }
+    }
+
+    private record Check(long acked, long missing, long duplicates) {
+    }
+
+    /** Reads every row through the frontend (from the client namespace): acknowledged rows missing, rows twice. */
+    private Check check(ExecutorService client, List<DrillWriter.Ack> acks) throws IOException, InterruptedException {
+        String url = "jdbc:mariadb://" + NetMode.FRONTEND + ":" + sandbox.layout().sqlPort() + "/?user=" + Sandbox.SQL_USER
+                + "&connectTimeout=2000&socketTimeout=10000";
+        IOException last = null;
+        for (int attempt = 0; attempt < 10; attempt++) {
+            Future<Check> f = client.submit(() -> {
+                Set<Long> present = new HashSet<>();
+                long dups = 0;
+                try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
+                    try (ResultSet rs = st.executeQuery("SELECT seq FROM " + DrillWriter.TABLE)) {
+                        while (rs.next()) if (!present.add(rs.getLong(1))) dups++;
+                    }
+                }
+                long missing = 0;
+                for (DrillWriter.Ack a : acks) if (!present.contains(a.seq())) missing++;
+                return new Check(acks.size(), missing, dups);
+            });
+            try {
+                return f.get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                f.cancel(true);
+                last = new IOException("reading the rows through the frontend: " + (e.getCause() instanceof SQLException s
+                        ? s.getMessage() : String.valueOf(e)));
+                Thread.sleep(1000);
+            }
+        }
+        throw last;
+    }
+
+    /** The table printed at the end. */
+    static String table(List<DrillTrial> trials) {
+        StringBuilder t = new StringBuilder(String.format(Locale.ROOT, "%-5s %-16s %-7s %-15s %9s %9s %9s %9s %9s %7s %5s %5s %7s %s%n",
+                "trial", "fault", "node", "master", "downtime", "old-down", "new-up", "1st-ack", "heal-gap", "acked", "lost", "dup",
+                "double", "result"));
+        for (DrillTrial d : trials) {
+            t.append(String.format(Locale.ROOT, "%-5d %-16s %-7s %-15s %9s %9s %9s %9s %9s %7d %5s %5s %7d %s%n", d.number(),
+                    d.fault().cliName(), d.node() == null ? "-" : d.node(),
+                    d.oldMaster() + "->" + (d.newMaster() == null ? "?" : d.newMaster()), DrillTrial.ms(d.downtimeMs()),
+                    DrillTrial.ms(d.oldDownMs()), DrillTrial.ms(d.newUpMs()), DrillTrial.ms(d.firstAckMs()), DrillTrial.ms(d.healDowntimeMs()), d.acked(),
+                    d.lostAcked() < 0 ? "?" : Long.toString(d.lostAcked()), d.duplicates() < 0 ? "?" : Long.toString(d.duplicates()),
+                    d.doubleHealthy(), d.error() != null ? "FAILED: " + d.error() : !d.passed() ? "FAILED"
+                            : d.operatorSteps().isEmpty() ? "ok" : "ok, with an operator step"));
+        }
+        return t.toString();
+    }
+
+    static void writeJson(Path file, SandboxLayout l, List<DrillTrial> trials) throws IOException {
+        ObjectNode root = JsonNodeFactory.instance.objectNode();
+        root.put("probe_interval_s", l.net().probeInterval());
+        root.put("threshold", l.net().threshold());
+        root.put("client", "fixed connect timeout 1 s, immediate retry");
+        ArrayNode a = root.putArray("trials");
+        for (DrillTrial t : trials) a.add(t.json());
+        Files.writeString(file, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
+    }
+
+    /** The trials of a run: --fault KIND × N, or N drawn at random (seeded, printed). */
+    static List<FaultKind> plan(Optional<FaultKind> fault, int trials, long seed) {
+        List<FaultKind> all = FaultKind.drillable();
+        java.util.Random r = new java.util.Random(seed);
+        List<FaultKind> plan = new ArrayList<>();
+        for (int i = 0; i < trials; i++) plan.add(fault.orElseGet(() -> all.get(r.nextInt(all.size()))));
+        return plan;
+    }
+}

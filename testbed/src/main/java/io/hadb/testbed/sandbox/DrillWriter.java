@@ -1,0 +1,140 @@
+package io.hadb.testbed.sandbox;
+
+import io.hadb.testbed.lb.NetnsSockets;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The drill's client: on a thread of its own inside the client namespace, writes through the balancer's
+ * frontend without pause, one sequence-numbered row per transaction, and records a row as acknowledged only
+ * when COMMIT has returned. On any error it drops the connection and reconnects at once (short fixed connect
+ * timeout, immediate retry). Every attempt uses a new sequence number, so a row found twice is a replay.
+ */
+final class DrillWriter implements AutoCloseable {
+    /** One acknowledged row: its sequence number and when COMMIT returned (System.nanoTime). */
+    record Ack(long seq, long nanos) {
+    }
+
+    static final String TABLE = "drill.t";
+    private final String url;
+    private final Thread thread;
+    private final List<Ack> acks = new ArrayList<>();
+    private volatile boolean stop;
+    private volatile String lastError = "";
+    private long errors;
+
+    DrillWriter(String frontend, int port, String user) {
+        // connectTimeout: a SYN the balancer drops (no backend up) costs 1 s, not the kernel's retries;
+        // socketTimeout: a connection pinned to a frozen or isolated node fails instead of hanging
+        this.url = "jdbc:mariadb://" + frontend + ":" + port + "/?user=" + user + "&connectTimeout=1000&socketTimeout=3000";
+        this.thread = new Thread(this::run, "drill-writer");
+        thread.setDaemon(true);
+    }
+
+    /** Creates the drill table (if missing) through the frontend, then starts writing. */
+    void start() {
+        thread.start();
+    }
+
+    private void run() {
+        NetnsSockets.enter(NetMode.CLIENT_NAMESPACE);
+        long seq = nextSeq();
+        Connection c = null;
+        PreparedStatement insert = null;
+        while (!stop) {
+            try {
+                if (c == null) {
+                    c = DriverManager.getConnection(url);
+                    try (var st = c.createStatement()) {
+                        st.execute("CREATE DATABASE IF NOT EXISTS drill");
+                        st.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
+                                + " seq BIGINT NOT NULL, at_ns BIGINT NOT NULL, KEY (seq)) ENGINE=InnoDB");
+                    }
+                    c.setAutoCommit(false);
+                    insert = c.prepareStatement("INSERT INTO " + TABLE + " (seq, at_ns) VALUES (?, ?)");
+                }
+                long s = ++seq;
+                insert.setLong(1, s);
+                insert.setLong(2, System.nanoTime());
+                insert.executeUpdate();
+                c.commit();
+                long now = System.nanoTime();
+                synchronized (acks) {
+                    acks.add(new Ack(s, now));
+                }
+            } catch (SQLException | RuntimeException e) {
+                synchronized (acks) {
+                    errors++;
+                }
+                lastError = String.valueOf(e.getMessage());
+                closeQuietly(c);
+                c = null;
+                insert = null;
+                if (e instanceof SQLException) {
+                    // immediate retry, but not a hot loop while the frontend drops every SYN at once
+                    sleep(20);
+                }
+            }
+        }
+        closeQuietly(c);
+    }
+
+    /** Sequence numbers continue across drills on the same sandbox: start past what any earlier run used. */
+    private static long nextSeq() {
+        return System.currentTimeMillis() * 1000;
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (SQLException | RuntimeException ignored) {
+            // the connection is gone anyway
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    List<Ack> acks() {
+        synchronized (acks) {
+            return List.copyOf(acks);
+        }
+    }
+
+    long errors() {
+        synchronized (acks) {
+            return errors;
+        }
+    }
+
+    String lastError() {
+        return lastError;
+    }
+
+    /** When the newest acknowledgement happened, or Long.MIN_VALUE before the first. */
+    long lastAckNanos() {
+        synchronized (acks) {
+            return acks.isEmpty() ? Long.MIN_VALUE : acks.get(acks.size() - 1).nanos();
+        }
+    }
+
+    @Override
+    public void close() {
+        stop = true;
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
