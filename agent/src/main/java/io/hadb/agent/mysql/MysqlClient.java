@@ -26,16 +26,72 @@ final class MysqlClient implements AutoCloseable {
             + " ON DUPLICATE KEY UPDATE beats = beats + 1, at = NOW(6)";
 
     private final MysqlConfig config;
-    private Connection connection;
+    private volatile Connection connection;
     private boolean heartbeatTableReady;
+    /**
+     * Every statement runs on this one thread, with a hard deadline: a server that is stopped (SIGSTOP, a
+     * machine frozen) answers nothing, and socket timeouts are not honoured on every transport (a Unix socket),
+     * so a hung server must not hang the caller. At the deadline the connection is aborted.
+     */
+    private final java.util.concurrent.ExecutorService io = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "mysql-client");
+        t.setDaemon(true);
+        return t;
+    });
 
     MysqlClient(MysqlConfig config) {
         this.config = config;
     }
 
+    private Duration deadline() {
+        return config.connectTimeout().plus(config.queryTimeout()).plusMillis(500);
+    }
+
+    private <T> T onIo(java.util.concurrent.Callable<T> task) throws SQLException, IOException {
+        java.util.concurrent.Future<T> f = io.submit(task);
+        try {
+            return f.get(deadline().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            abort();
+            f.cancel(true);
+            throw new SQLTimeoutException("no answer within " + deadline().toMillis() + " ms (server hung or stopped?)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SQLException("interrupted", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause();
+            if (c instanceof SQLException se) throw se;
+            if (c instanceof IOException ie) throw ie;
+            if (c instanceof RuntimeException re) throw re;
+            throw new SQLException(c);
+        }
+    }
+
+    /** Drops the connection at once, even while a statement on it hangs. */
+    private void abort() {
+        Connection c = connection;
+        connection = null;
+        if (c == null) return;
+        try {
+            c.abort(Runnable::run);
+        } catch (SQLException | RuntimeException ignored) {
+            // it is being thrown away
+        }
+    }
+
     /** SELECT 1, then one autocommitted write to hadb.heartbeat (created if missing). */
-    synchronized ProbeResult probe() {
+    ProbeResult probe() {
         long start = System.nanoTime();
+        try {
+            return onIo(() -> probeNow(start));
+        } catch (SQLException e) {
+            return classify(e);
+        } catch (IOException e) {
+            return new ProbeResult.NoAnswer(e.getMessage());
+        }
+    }
+
+    private ProbeResult probeNow(long start) {
         try {
             Connection c = connection();
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT 1")) {
@@ -63,7 +119,11 @@ final class MysqlClient implements AutoCloseable {
     }
 
     /** The global values of the named server variables, null for one the server does not have. */
-    synchronized List<String> globals(List<String> names) throws SQLException, IOException {
+    List<String> globals(List<String> names) throws SQLException, IOException {
+        return onIo(() -> globalsNow(names));
+    }
+
+    private List<String> globalsNow(List<String> names) throws SQLException, IOException {
         List<String> values = new ArrayList<>();
         try (Statement st = connection().createStatement()) {
             for (String name : names) {
@@ -83,7 +143,11 @@ final class MysqlClient implements AutoCloseable {
     }
 
     /** Ends every client connection but this one and the server's own threads. @return how many */
-    synchronized int killClientConnections() throws SQLException, IOException {
+    int killClientConnections() throws SQLException, IOException {
+        return onIo(this::killNow);
+    }
+
+    private int killNow() throws SQLException, IOException {
         int killed = 0;
         try (Statement st = connection().createStatement()) {
             List<Long> ids = new ArrayList<>();
@@ -108,15 +172,9 @@ final class MysqlClient implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        if (connection != null) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // the connection is being thrown away because it failed
-            }
-            connection = null;
-        }
+    public void close() {
+        // never waits for a statement that may hang: the connection is aborted under it
+        abort();
         heartbeatTableReady = false;
     }
 

@@ -178,6 +178,20 @@ class MysqlDriverTest {
     }
 
     @Test
+    void aHungServerIsFailedNotHealthy() throws Exception {
+        MysqlDriver d = driver(db.config(DURABLE).withTimeouts(Duration.ofSeconds(60), Duration.ofMillis(800)));
+        d.start();
+        long pid = d.pid().orElseThrow();
+        pids.add(pid);
+        assertEquals(HealthStatus.HEALTHY, d.check().status());
+        ProcessSignals.signal(pid, 19); // SIGSTOP: alive, listening, answering nothing
+        Health h = d.check();
+        assertEquals(HealthStatus.FAILED, h.status(), "a server that answers nothing is not healthy: " + h);
+        d.stop();
+        assertTrue(ProcessSignals.isGone(pid));
+    }
+
+    @Test
     void aServerThatIgnoresSigtermIsKilledAfterTheTimeout() throws Exception {
         MysqlDriver d = driver(db.config(DURABLE).withTimeouts(Duration.ofSeconds(60), Duration.ofMillis(800)));
         d.start();
