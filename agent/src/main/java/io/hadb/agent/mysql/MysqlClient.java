@@ -52,7 +52,9 @@ final class MysqlClient implements AutoCloseable {
         try {
             return f.get(deadline().toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-            abort();
+            // forget the connection: the statement blocked on it returns when the server dies or wakes, and
+            // Connector/J's abort() would itself open a connection to the hung server to send a KILL
+            connection = null;
             f.cancel(true);
             throw new SQLTimeoutException("no answer within " + deadline().toMillis() + " ms (server hung or stopped?)");
         } catch (InterruptedException e) {
@@ -67,16 +69,18 @@ final class MysqlClient implements AutoCloseable {
         }
     }
 
-    /** Drops the connection at once, even while a statement on it hangs. */
-    private void abort() {
+    /** Closes the connection on the client's own thread, so the caller never waits behind a hung statement. */
+    private void closeLater() {
         Connection c = connection;
         connection = null;
         if (c == null) return;
-        try {
-            c.abort(Runnable::run);
-        } catch (SQLException | RuntimeException ignored) {
-            // it is being thrown away
-        }
+        io.execute(() -> {
+            try {
+                c.close();
+            } catch (SQLException | RuntimeException ignored) {
+                // it is being thrown away
+            }
+        });
     }
 
     /** SELECT 1, then one autocommitted write to hadb.heartbeat (created if missing). */
@@ -173,8 +177,8 @@ final class MysqlClient implements AutoCloseable {
 
     @Override
     public void close() {
-        // never waits for a statement that may hang: the connection is aborted under it
-        abort();
+        // never waits for a statement that may hang
+        closeLater();
         heartbeatTableReady = false;
     }
 
