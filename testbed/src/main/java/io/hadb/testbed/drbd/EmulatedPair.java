@@ -28,6 +28,7 @@ import java.util.Optional;
  */
 public final class EmulatedPair implements AutoCloseable {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration FAULT_TIMEOUT = Duration.ofSeconds(90);
 
     private final Path dir;
     private final String resource;
@@ -180,7 +181,9 @@ public final class EmulatedPair implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(bin.resolve("drbdemu").toString());
         cmd.addAll(List.of(args));
-        return runner.run(TIMEOUT, cmd, env(nodes.get(0)), null);
+        // a fault may freeze a mounted filesystem (FIFREEZE flushes it first) and copy an image: on a loaded
+        // machine that once took longer than the usual command timeout
+        return runner.run(FAULT_TIMEOUT, cmd, env(nodes.get(0)), null);
     }
 
     /** Detaches every loop device and removes every symlink and forked image the emulator made. */
