@@ -562,8 +562,9 @@ public final class Sandbox {
             }
         }
         clean &= detachLoops(dir, runner, out);
-        // net mode: the balancer and every namespace (nothing to do for a loopback sandbox)
-        clean &= NetSandbox.teardown(dir, out);
+        // net mode: the balancer and every namespace. Only for a sandbox in net mode: the namespaces have fixed
+        // names, and a loopback sandbox's down must not take away another sandbox's network
+        if (netMode(dir)) clean &= NetSandbox.teardown(dir, out);
         if (!mountedUnder(dir).isEmpty()) {
             out.println("left " + dir + " in place: still mounted under it: " + mountedUnder(dir));
             return false;
@@ -603,6 +604,15 @@ public final class Sandbox {
     }
 
     /** Mount points at or below dir, from /proc/self/mountinfo. */
+    private static boolean netMode(Path dir) {
+        if (Files.exists(dir.resolve("lb.pid"))) return true;
+        try {
+            return SandboxLayout.load(dir).map(SandboxLayout::netMode).orElse(true);
+        } catch (IOException | RuntimeException e) {
+            return true; // unreadable: clean up as if it were, rather than leave namespaces behind
+        }
+    }
+
     static List<String> mountedUnder(Path dir) {
         List<String> out = new ArrayList<>();
         String d = dir.toAbsolutePath().normalize().toString();
