@@ -607,7 +607,7 @@ public final class Sandbox {
     private static boolean netMode(Path dir) {
         if (Files.exists(dir.resolve("lb.pid"))) return true;
         try {
-            return SandboxLayout.load(dir).map(SandboxLayout::netMode).orElse(true);
+            return SandboxLayout.load(dir).map(SandboxLayout::netMode).orElse(false);
         } catch (IOException | RuntimeException e) {
             return true; // unreadable: clean up as if it were, rather than leave namespaces behind
         }
