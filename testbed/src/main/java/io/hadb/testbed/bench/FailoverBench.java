@@ -52,6 +52,10 @@ final class FailoverBench implements Callable<Integer> {
     @Option(names = "--idle-seconds", defaultValue = "30", description = "idle measurement (default ${DEFAULT-VALUE})")
     int idleSeconds;
 
+    @Option(names = "--warmup-seconds", defaultValue = "60",
+            description = "wait before the idle measurement, so the JIT's first-minute compiling is not counted as idle (default ${DEFAULT-VALUE})")
+    int warmupSeconds;
+
     @Option(names = "--base-port", defaultValue = "13306",
             description = "SQL port; TCP probe, HTTP probe and cluster UDP use the next three (default ${DEFAULT-VALUE})")
     int basePort;
@@ -308,7 +312,7 @@ final class FailoverBench implements Callable<Integer> {
     /** Each agent's CPU % of one core and VmRSS in MB over idleSeconds, after 10 s of quiet. */
     private Map<String, double[]> idle() throws Exception {
         log("idle: 10 s of quiet, then %d s measured", idleSeconds);
-        Thread.sleep(10_000);
+        Thread.sleep(warmupSeconds * 1000L);
         Map<String, Long> pids = new LinkedHashMap<>();
         for (SandboxLayout.Node n : SandboxLayout.NODES) {
             JsonNode s = status(n.name());

@@ -39,6 +39,10 @@ final class MembershipBench implements Callable<Integer> {
     @Option(names = "--idle-seconds", defaultValue = "30", description = "idle measurement (default ${DEFAULT-VALUE})")
     int idleSeconds;
 
+    @Option(names = "--warmup-seconds", defaultValue = "60",
+            description = "wait before the idle measurement, so the JIT's first-minute compiling is not counted as idle (default ${DEFAULT-VALUE})")
+    int warmupSeconds;
+
     @Option(names = "--root", description = "repository root (default: from $HADB_ROOT or the working directory)")
     Path root;
 
@@ -71,9 +75,9 @@ final class MembershipBench implements Callable<Integer> {
              Sampler sampler = new Sampler(c, sampleMs, List.of(this::observe, checker::add))) {
             c.startAll();
             awaitStable(c, null);
-            System.err.printf("bench membership: cluster up; idle measurement over %d s after 10 s of warm-up%n", idleSeconds);
+            System.err.printf("bench membership: cluster up; idle measurement over %d s after %d s of warm-up%n", idleSeconds, warmupSeconds);
             sampler.pause(true);
-            Thread.sleep(10_000);
+            Thread.sleep(warmupSeconds * 1000L);
             double[] idle = idle(c, out);
             sampler.pause(false);
             for (int t = 1; t <= trials; t++) {
