@@ -132,11 +132,18 @@ public final class MysqlDriver implements AutoCloseable {
      * Stops mysqld: SIGTERM (or systemctl stop), SIGKILL after the stop timeout; returns once the
      * process is gone and nothing listens on its port any more.
      */
+    /** How long a server that failed its health check gets between SIGTERM and SIGKILL. */
+    static final Duration FAILED_GRACE = Duration.ofSeconds(3);
+
     public synchronized void stop() throws MysqlException {
         wanted = false;
         if (monitor != null) monitor.cancel(false);
         client.close();
-        process.stop(config.stopTimeout());
+        // a server that stopped answering (hung, or stopped by a signal) will not shut down cleanly in time:
+        // its grace is short, and the SIGKILL after it is safe with durable settings (InnoDB recovers)
+        Duration grace = latest.status() == HealthStatus.FAILED && config.stopTimeout().compareTo(FAILED_GRACE) > 0
+                ? FAILED_GRACE : config.stopTimeout();
+        process.stop(grace);
         awaitPortClosed();
         publish(Health.of(HealthStatus.STOPPED, "stopped"));
     }

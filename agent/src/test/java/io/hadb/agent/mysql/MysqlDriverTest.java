@@ -180,7 +180,7 @@ class MysqlDriverTest {
     @Test
     void aHungServerIsFailedNotHealthy() throws Exception {
         // over the Unix socket, where the driver's socket timeout does not hold
-        MysqlDriver d = driver(db.config(DURABLE).withTimeouts(Duration.ofSeconds(60), Duration.ofMillis(800))
+        MysqlDriver d = driver(db.config(DURABLE).withTimeouts(Duration.ofSeconds(60), Duration.ofSeconds(60))
                 .withSocket(db.socket));
         d.start();
         long pid = d.pid().orElseThrow();
@@ -191,6 +191,11 @@ class MysqlDriverTest {
         assertEquals(HealthStatus.FAILED, h.status(), "a server that answers nothing is not healthy: " + h);
         d.stop();
         assertTrue(ProcessSignals.isGone(pid));
+        // a failed server is not given the full graceful stop (60 s here) before SIGKILL
+        synchronized (log) {
+            assertTrue(log.stream().anyMatch(m -> m.contains("pid " + pid + " still running "
+                    + MysqlDriver.FAILED_GRACE.toMillis() + " ms after SIGTERM; sending SIGKILL")), log.toString());
+        }
     }
 
     @Test
