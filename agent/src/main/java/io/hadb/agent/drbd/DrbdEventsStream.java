@@ -1,5 +1,6 @@
 package io.hadb.agent.drbd;
 
+import io.hadb.agent.exec.CommandRunner;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,7 +77,7 @@ public final class DrbdEventsStream implements AutoCloseable {
             t = thread;
         }
         Process p = process;
-        if (p != null) kill(p);
+        if (p != null) CommandRunner.killTree(p);
         if (t != null) {
             t.interrupt();
             try {
@@ -162,7 +163,7 @@ public final class DrbdEventsStream implements AutoCloseable {
             // the process was killed under us
         } finally {
             watchdog.interrupt();
-            kill(p);
+            CommandRunner.killTree(p);
             try {
                 errDrain.join(1000);
             } catch (InterruptedException e) {
@@ -187,7 +188,7 @@ public final class DrbdEventsStream implements AutoCloseable {
                     Thread.sleep(20);
                 }
                 LOG.warning("drbd events2 printed no complete dump within " + dumpTimeout.toMillis() + " ms; killing it");
-                kill(p);
+                CommandRunner.killTree(p);
             } catch (InterruptedException e) {
                 // stream ended first
             }
@@ -213,15 +214,5 @@ public final class DrbdEventsStream implements AutoCloseable {
         t.setDaemon(true);
         t.start();
         return t;
-    }
-
-    private static void kill(Process p) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly();
-        try {
-            p.waitFor(2, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

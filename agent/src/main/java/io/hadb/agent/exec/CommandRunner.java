@@ -77,7 +77,8 @@ public class CommandRunner {
         }
     }
 
-    private static void killTree(Process p) {
+    /** Kills a process and all its descendants at once, and waits briefly for it to be gone. */
+    public static void killTree(Process p) {
         p.descendants().forEach(ProcessHandle::destroyForcibly);
         p.destroyForcibly();
         try {
