@@ -20,6 +20,20 @@ public record LbEvent(long monoNanos, Kind kind, String backend, String detail) 
         ERROR
     }
 
+    /**
+     * Reads back a {@link #line()}. @throws IllegalArgumentException when it is not one
+     */
+    public static LbEvent parse(String line) {
+        String[] f = line.split(" ", 4);
+        if (f.length < 3 || !f[0].startsWith("mono=")) throw new IllegalArgumentException("not a balancer event line: " + line);
+        try {
+            long nanos = Math.round(Double.parseDouble(f[0].substring(5)) * 1e9);
+            return new LbEvent(nanos, Kind.valueOf(f[1]), f[2].equals("-") ? null : f[2], f.length == 4 ? f[3] : "");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not a balancer event line: " + line, e);
+        }
+    }
+
     /** One line for a log: "mono=1234.567 PROBE b1 SUCCESS (handshake)". */
     public String line() {
         return String.format(Locale.ROOT, "mono=%.3f %s %s %s", monoNanos / 1e9, kind, backend == null ? "-" : backend, detail);

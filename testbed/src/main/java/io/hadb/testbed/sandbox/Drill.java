@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hadb.agent.drbd.DrbdAdm;
 import io.hadb.agent.drbd.DrbdResourceState;
 import io.hadb.agent.exec.CommandRunner;
+import io.hadb.testbed.lb.LbEvent;
 import io.hadb.testbed.lb.NetnsSockets;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,8 +35,10 @@ import java.util.concurrent.TimeoutException;
 /**
  * A drill on a running net-mode sandbox: a client writes through the balancer without pause while each trial
  * injects a fault, waits for writes to be acknowledged again, heals, waits for DRBD to resync, and checks that
- * every acknowledged row is on the master (read through the frontend), that no row appears twice and that the
- * two probes were never open at once (sampled every 10 ms throughout).
+ * every acknowledged row is on the master (read through the frontend), that no row appears twice, that every
+ * acknowledgement came from the node that was master then, and that the two probes were never open at once
+ * (sampled every 10 ms throughout). After the last trial a planned switchover to the resynced replica checks
+ * that every acknowledged row is on the replica's copy too.
  */
 final class Drill {
     private static final Duration RECOVERY_TIMEOUT = Duration.ofSeconds(60);
@@ -47,11 +50,58 @@ final class Drill {
     private final SandboxFaults faults;
     private final PrintStream out;
     private final CommandRunner runner = new CommandRunner();
+    private final ClientMode mode;
+    private ReplicaCheck replicaCheck;
+
+    /**
+     * What the replica's copy held: every acknowledged row read on the replica once it had taken over by a
+     * planned switchover after its resync. missing -1 and error set when the check could not be made.
+     */
+    record ReplicaCheck(String replica, long acked, long missing, long duplicates, String error) {
+        boolean passed() {
+            return error == null && missing == 0 && duplicates == 0;
+        }
+
+        String line() {
+            return error != null ? "replica check FAILED: " + error
+                    : String.format(Locale.ROOT, "replica check: %d acknowledged rows, %d missing, %d twice on %s's copy"
+                    + " (read after a switchover to it once resynced)%s", acked, missing, duplicates, replica, passed() ? "  OK" : "  FAILED");
+        }
+
+        ObjectNode json() {
+            ObjectNode o = JsonNodeFactory.instance.objectNode();
+            o.put("replica", replica);
+            o.put("acked_writes", acked);
+            o.put("lost_acked_writes", missing);
+            o.put("duplicate_rows", duplicates);
+            o.put("passed", passed());
+            if (error != null) o.put("error", error);
+            return o;
+        }
+    }
 
     Drill(Sandbox sandbox, PrintStream out) throws Sandbox.SandboxException {
+        this(sandbox, out, ClientMode.FIXED_RETRY);
+    }
+
+    Drill(Sandbox sandbox, PrintStream out, ClientMode mode) throws Sandbox.SandboxException {
         this.sandbox = sandbox;
         this.faults = new SandboxFaults(sandbox, out);
         this.out = out;
+        this.mode = mode;
+    }
+
+    /** The check on the replica after the last trial of {@link #run}, or null before. */
+    ReplicaCheck replicaCheck() {
+        return replicaCheck;
+    }
+
+    /** The node whose mariadbd writes this pid file (net mode: in the node's own directory), or null. */
+    private String nodeOfPidFile(String pidFile) {
+        Path p = Path.of(pidFile);
+        for (SandboxLayout.Node n : SandboxLayout.dataNodes())
+            if (p.startsWith(sandbox.layout().nodeDir(n.name())) || p.startsWith(sandbox.layout().datadir(n.name()))) return n.name();
+        return null;
     }
 
     /** Runs the trials in order; never throws for a failed trial (it is reported as such). */
@@ -67,7 +117,7 @@ final class Drill {
             return t;
         });
         try (ProbeSampler probes = new ProbeSampler(sandbox);
-             DrillWriter writer = new DrillWriter(NetMode.FRONTEND, l.sqlPort(), Sandbox.SQL_USER)) {
+             DrillWriter writer = new DrillWriter(NetMode.FRONTEND, l.sqlPort(), Sandbox.SQL_USER, mode, this::nodeOfPidFile)) {
             probes.start();
             writer.start();
             for (int i = 0; i < trials.size(); i++) {
@@ -75,6 +125,8 @@ final class Drill {
                 results.add(t);
                 out.println(t.line());
             }
+            replicaCheck = checkReplica(writer, client);
+            out.println(replicaCheck.line());
         } finally {
             client.shutdownNow();
         }
@@ -86,9 +138,9 @@ final class Drill {
         String oldMaster = "?";
         String node = null;
         long t0 = 0;
+        long ready = System.nanoTime();
         try {
             // a steady start: one master, resynced, writes acknowledged
-            long ready = System.nanoTime();
             awaitResync(writer, ready);
             oldMaster = faults.master().orElse("?");
             t0 = System.nanoTime();
@@ -125,9 +177,15 @@ final class Drill {
             }
             Check c = check(client, acks);
             int doubles = probes.bothOpenBetween(t0, end);
+            List<LbEvent> lb = balancerEvents();
+            long markedDown = oldMaster.equals("?") ? -1 : marked(lb, oldMaster, false, t0);
+            if (markedDown > recovered) markedDown = -1;
+            long markedUp = newMaster == null || newUp < 0 ? -1 : marked(lb, newMaster, true, newUp);
+            if (markedUp > recovered) markedUp = -1;
+            long nonMaster = AckOrder.byNonMaster(acks, ready, end, oldMaster, newMaster);
             return new DrillTrial(number, kind, node, oldMaster, newMaster, downtime / 1_000_000, rel(oldDown, t0),
-                    rel(newUp, t0), rel(firstAck, t0), healDowntime / 1_000_000, c.acked, c.missing, c.duplicates, doubles, null,
-                    operatorSteps);
+                    rel(markedDown, t0), rel(newUp, t0), rel(markedUp, t0), rel(firstAck, t0), healDowntime / 1_000_000,
+                    c.acked, c.missing, c.duplicates, nonMaster, doubles, null, operatorSteps);
         } catch (Sandbox.SandboxException | IOException | RuntimeException e) {
             String why = e.getMessage();
             try {
@@ -136,9 +194,68 @@ final class Drill {
                 // reported below
             }
             int doubles = t0 == 0 ? 0 : probes.bothOpenBetween(t0, System.nanoTime());
-            return new DrillTrial(number, kind, node, oldMaster, null, -1, -1, -1, -1, -1, writer.acks().size(), -1, -1, doubles,
-                    why + " (client's last error: " + writer.lastError() + ")", List.of());
+            return new DrillTrial(number, kind, node, oldMaster, null, -1, -1, -1, -1, -1, -1, -1, writer.acks().size(), -1, -1,
+                    -1, doubles, why + " (client's last error: " + writer.lastError() + ")", List.of());
         }
+    }
+
+    /** The balancer's events so far (its log in the sandbox's directory); empty if it cannot be read. */
+    private List<LbEvent> balancerEvents() {
+        List<LbEvent> events = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(NetSandbox.lbEventsFile(sandbox.layout().dir()))) {
+                try {
+                    events.add(LbEvent.parse(line));
+                } catch (IllegalArgumentException ignored) {
+                    // a line being written as we read: the next trial reads it whole
+                }
+            }
+        } catch (IOException e) {
+            out.println("drill: cannot read the balancer's events: " + e.getMessage());
+        }
+        return events;
+    }
+
+    /**
+     * When the balancer marked backend up (or down) at or after t, or -1. Its log has millisecond stamps: an
+     * event in the same millisecond as t counts.
+     */
+    static long marked(List<LbEvent> events, String backend, boolean up, long t) {
+        for (LbEvent e : events) {
+            if (e.kind() != LbEvent.Kind.STATE || !backend.equals(e.backend()) || e.monoNanos() < t - 1_000_000L) continue;
+            if (e.detail().startsWith(up ? "UP" : "DOWN")) return Math.max(t, e.monoNanos());
+        }
+        return -1;
+    }
+
+    /**
+     * Switches over to the replica once it has resynced and reads every row there: an acknowledged write the
+     * replica's copy lacks would be lost by the next failover.
+     */
+    private ReplicaCheck checkReplica(DrillWriter writer, ExecutorService client) throws InterruptedException {
+        String replica = "?";
+        try {
+            awaitResync(writer, System.nanoTime());
+            String master = faults.master().orElseThrow(() -> new IOException("no master before the replica check"));
+            replica = SandboxFaults.peerOf(master);
+            long asked = System.nanoTime();
+            faults.switchover(replica);
+            long deadline = asked + RECOVERY_TIMEOUT.toNanos();
+            while (!(replica.equals(faults.master().orElse(null)) && lastAckBy(writer.acks(), replica) > asked)) {
+                if (System.nanoTime() > deadline) throw new IOException(replica + " did not serve within "
+                        + RECOVERY_TIMEOUT.toSeconds() + " s of the switchover (client's last error: " + writer.lastError() + ")");
+                Thread.sleep(50);
+            }
+            Check c = check(client, writer.acks());
+            return new ReplicaCheck(replica, c.acked, c.missing, c.duplicates, null);
+        } catch (Sandbox.SandboxException | IOException | RuntimeException e) {
+            return new ReplicaCheck(replica, writer.acks().size(), -1, -1, e.getMessage());
+        }
+    }
+
+    private static long lastAckBy(List<DrillWriter.Ack> acks, String node) {
+        for (int i = acks.size() - 1; i >= 0; i--) if (acks.get(i).node().equals(node)) return acks.get(i).nanos();
+        return Long.MIN_VALUE;
     }
 
     /** How long the fault is held: long enough for leases to run out and the balancer's probes to see it. */
@@ -274,28 +391,34 @@ final class Drill {
 
     /** The table printed at the end. */
     static String table(List<DrillTrial> trials) {
-        StringBuilder t = new StringBuilder(String.format(Locale.ROOT, "%-5s %-16s %-7s %-15s %9s %9s %9s %9s %9s %7s %5s %5s %7s %s%n",
-                "trial", "fault", "node", "master", "downtime", "old-down", "new-up", "1st-ack", "heal-gap", "acked", "lost", "dup",
-                "double", "result"));
+        String f = "%-5s %-16s %-7s %-15s %9s %9s %9s %9s %9s %9s %9s %7s %5s %5s %6s %7s %s%n";
+        StringBuilder t = new StringBuilder(String.format(Locale.ROOT, f, "trial", "fault", "node", "master", "downtime",
+                "old-down", "lb-down", "new-up", "lb-up", "1st-ack", "heal-gap", "acked", "lost", "dup", "!mstr", "double", "result"));
         for (DrillTrial d : trials) {
-            t.append(String.format(Locale.ROOT, "%-5d %-16s %-7s %-15s %9s %9s %9s %9s %9s %7d %5s %5s %7d %s%n", d.number(),
-                    d.fault().cliName(), d.node() == null ? "-" : d.node(),
+            t.append(String.format(Locale.ROOT, f, d.number(), d.fault().cliName(), d.node() == null ? "-" : d.node(),
                     d.oldMaster() + "->" + (d.newMaster() == null ? "?" : d.newMaster()), DrillTrial.ms(d.downtimeMs()),
-                    DrillTrial.ms(d.oldDownMs()), DrillTrial.ms(d.newUpMs()), DrillTrial.ms(d.firstAckMs()), DrillTrial.ms(d.healDowntimeMs()), d.acked(),
-                    d.lostAcked() < 0 ? "?" : Long.toString(d.lostAcked()), d.duplicates() < 0 ? "?" : Long.toString(d.duplicates()),
-                    d.doubleHealthy(), d.error() != null ? "FAILED: " + d.error() : !d.passed() ? "FAILED"
+                    DrillTrial.ms(d.oldDownMs()), DrillTrial.ms(d.markedDownMs()), DrillTrial.ms(d.newUpMs()),
+                    DrillTrial.ms(d.markedUpMs()), DrillTrial.ms(d.firstAckMs()), DrillTrial.ms(d.healDowntimeMs()), d.acked(),
+                    count(d.lostAcked()), count(d.duplicates()), count(d.nonMasterAcks()), d.doubleHealthy(),
+                    d.error() != null ? "FAILED: " + d.error() : !d.passed() ? "FAILED"
                             : d.operatorSteps().isEmpty() ? "ok" : "ok, with an operator step"));
         }
         return t.toString();
     }
 
-    static void writeJson(Path file, SandboxLayout l, List<DrillTrial> trials) throws IOException {
+    private static String count(long n) {
+        return n < 0 ? "?" : Long.toString(n);
+    }
+
+    static void writeJson(Path file, SandboxLayout l, ClientMode mode, List<DrillTrial> trials, ReplicaCheck replica)
+            throws IOException {
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.put("probe_interval_s", l.net().probeInterval());
         root.put("threshold", l.net().threshold());
-        root.put("client", "fixed connect timeout 1 s, immediate retry");
+        root.put("client", mode.what());
         ArrayNode a = root.putArray("trials");
         for (DrillTrial t : trials) a.add(t.json());
+        if (replica != null) root.set("replica_check", replica.json());
         Files.writeString(file, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n");
     }
 

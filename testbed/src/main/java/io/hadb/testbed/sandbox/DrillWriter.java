@@ -11,26 +11,34 @@ import java.util.List;
 /**
  * The drill's client: on a thread of its own inside the client namespace, writes through the balancer's
  * frontend without pause, one sequence-numbered row per transaction, and records a row as acknowledged only
- * when COMMIT has returned. On any error it drops the connection and reconnects at once (short fixed connect
- * timeout, immediate retry). Every attempt uses a new sequence number, so a row found twice is a replay.
+ * when COMMIT has returned, with the node that acknowledged it (a connection stays pinned to one backend, which
+ * it names at connect: its pid file is in the node's directory). On any error it drops the connection and
+ * reconnects at once, the connect bounded as its {@link ClientMode} says. Every attempt uses a new sequence
+ * number, so a row found twice is a replay.
  */
 final class DrillWriter implements AutoCloseable {
-    /** One acknowledged row: its sequence number and when COMMIT returned (System.nanoTime). */
-    record Ack(long seq, long nanos) {
+    /** One acknowledged row: its sequence number, when COMMIT returned (System.nanoTime) and which node served it. */
+    record Ack(long seq, long nanos, String node) {
     }
 
     static final String TABLE = "drill.t";
     private final String url;
     private final Thread thread;
+    private final ClientMode mode;
+    private final java.util.function.Function<String, String> nodeOfPidFile;
     private final List<Ack> acks = new ArrayList<>();
     private volatile boolean stop;
     private volatile String lastError = "";
     private long errors;
 
-    DrillWriter(String frontend, int port, String user) {
-        // connectTimeout: a SYN the balancer drops (no backend up) costs 1 s, not the kernel's retries;
+    /** @param nodeOfPidFile the node whose mariadbd writes this pid file (its @@pid_file), or null */
+    DrillWriter(String frontend, int port, String user, ClientMode mode,
+                java.util.function.Function<String, String> nodeOfPidFile) {
+        this.mode = mode;
+        this.nodeOfPidFile = nodeOfPidFile;
         // socketTimeout: a connection pinned to a frozen or isolated node fails instead of hanging
-        this.url = "jdbc:mariadb://" + frontend + ":" + port + "/?user=" + user + "&connectTimeout=1000&socketTimeout=3000";
+        this.url = "jdbc:mariadb://" + frontend + ":" + port + "/?user=" + user + "&connectTimeout=" + mode.connectTimeoutMs()
+                + "&socketTimeout=3000";
         this.thread = new Thread(this::run, "drill-writer");
         thread.setDaemon(true);
     }
@@ -45,11 +53,17 @@ final class DrillWriter implements AutoCloseable {
         long seq = nextSeq();
         Connection c = null;
         PreparedStatement insert = null;
+        String node = "?";
         while (!stop) {
             try {
                 if (c == null) {
                     c = DriverManager.getConnection(url);
                     try (var st = c.createStatement()) {
+                        try (var rs = st.executeQuery("SELECT @@pid_file")) {
+                            String pid = rs.next() ? rs.getString(1) : null;
+                            String n = pid == null ? null : nodeOfPidFile.apply(pid);
+                            node = n == null ? "?" : n;
+                        }
                         st.execute("CREATE DATABASE IF NOT EXISTS drill");
                         st.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
                                 + " seq BIGINT NOT NULL, at_ns BIGINT NOT NULL, KEY (seq)) ENGINE=InnoDB");
@@ -64,7 +78,7 @@ final class DrillWriter implements AutoCloseable {
                 c.commit();
                 long now = System.nanoTime();
                 synchronized (acks) {
-                    acks.add(new Ack(s, now));
+                    acks.add(new Ack(s, now, node));
                 }
             } catch (SQLException | RuntimeException e) {
                 synchronized (acks) {
@@ -115,6 +129,10 @@ final class DrillWriter implements AutoCloseable {
         synchronized (acks) {
             return errors;
         }
+    }
+
+    ClientMode mode() {
+        return mode;
     }
 
     String lastError() {

@@ -309,11 +309,16 @@ public final class SandboxMain implements Callable<Integer> {
         Integer threshold;
         @Option(names = "--json", paramLabel = "FILE", description = "write the trials as JSON")
         Path json;
+        @Option(names = "--client", paramLabel = "MODE", defaultValue = "fixed", description = "how the client connects: fixed"
+                + " (1 s connect timeout, immediate retry; the default) or kernel (the kernel's default SYN retries)")
+        String client;
 
         @Override
         public Integer call() throws Exception {
             Optional<FaultKind> kind;
+            ClientMode mode;
             try {
+                mode = ClientMode.parse(client);
                 if (fault != null && random) throw new IllegalArgumentException("--fault and --random exclude each other");
                 if (trials < 1 || trials > 1000) throw new IllegalArgumentException("--trials " + trials + " is not in 1..1000");
                 kind = fault == null ? Optional.empty() : Optional.of(FaultKind.parse(fault));
@@ -349,12 +354,15 @@ public final class SandboxMain implements Callable<Integer> {
             }
             try {
                 System.out.println("drill: " + plan.size() + " trials" + (kind.isEmpty() ? " (random, seed " + s + ")" : "")
-                        + ", balancer probe every " + sb.layout().net().probeInterval() + " s, threshold " + sb.layout().net().threshold());
-                List<DrillTrial> results = new Drill(sb, System.out).run(plan);
+                        + ", balancer probe every " + sb.layout().net().probeInterval() + " s, threshold " + sb.layout().net().threshold()
+                        + ", client: " + mode.what());
+                Drill drill = new Drill(sb, System.out, mode);
+                List<DrillTrial> results = drill.run(plan);
                 System.out.println();
                 System.out.print(Drill.table(results));
-                if (json != null) Drill.writeJson(json, sb.layout(), results);
-                return results.stream().allMatch(DrillTrial::passed) ? 0 : 1;
+                System.out.println(drill.replicaCheck().line());
+                if (json != null) Drill.writeJson(json, sb.layout(), mode, results, drill.replicaCheck());
+                return results.stream().allMatch(DrillTrial::passed) && drill.replicaCheck().passed() ? 0 : 1;
             } catch (Sandbox.SandboxException e) {
                 return fail(e);
             } finally {
