@@ -42,8 +42,8 @@ class DrillTest {
             assertTrue(up.master().isPresent(), "a master's probe opened:\n" + sb.status());
             assertTrue(sb.status().contains("UP"), "the balancer marks a backend up:\n" + sb.status());
 
-            trials = new Drill(sb, out).run(List.of(FaultKind.CRASH, FaultKind.MYSQLD_CRASH, FaultKind.PARTITION,
-                    FaultKind.SWITCHOVER));
+            Drill drill = new Drill(sb, out);
+            trials = drill.run(List.of(FaultKind.CRASH, FaultKind.MYSQLD_CRASH, FaultKind.PARTITION, FaultKind.SWITCHOVER));
             out.print(Drill.table(trials));
             assertEquals(4, trials.size());
             for (DrillTrial t : trials) {
@@ -51,10 +51,16 @@ class DrillTest {
                 assertTrue(t.acked() > 0, "writes were acknowledged: " + t.line());
                 assertEquals(0, t.lostAcked(), "no acknowledged write lost: " + t.line());
                 assertEquals(0, t.duplicates(), "no row twice: " + t.line());
+                assertEquals(0, t.nonMasterAcks(), "every write acknowledged by the master of the moment: " + t.line());
                 assertEquals(0, t.doubleHealthy(), "never two probes healthy: " + t.line());
             }
             assertFalse(trials.get(0).newMaster().equals(trials.get(0).oldMaster()), "a crash moves the master: "
                     + trials.get(0).line());
+            DrillTrial crash = trials.get(0);
+            assertTrue(crash.markedDownMs() >= 0 && crash.markedUpMs() >= crash.newUpMs(), "the balancer marked the old master"
+                    + " down and the new one up, after its probe opened: " + crash.line());
+            assertTrue(drill.replicaCheck().passed(), drill.replicaCheck().line());
+            assertTrue(drill.replicaCheck().acked() > 0, drill.replicaCheck().line());
             assertFalse(trials.get(3).newMaster().equals(trials.get(3).oldMaster()), "a switchover moves the master: "
                     + trials.get(3).line());
         } finally {
