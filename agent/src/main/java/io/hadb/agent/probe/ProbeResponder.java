@@ -43,7 +43,7 @@ import java.util.logging.Logger;
  * <p>With a {@link ProbeGate} ({@link #useGate}) the kernel also stops completing the port's handshakes at the
  * deadline last given to {@link #allowUntil}, whether or not this process runs then: the gate is attached to
  * each new listening socket before the open is reported, holds that deadline while the port is open, and 0
- * once it has been closed normally.
+ * once it has been closed normally. GET /master honours the same deadline, gate or not.
  */
 public final class ProbeResponder implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("hadb.probe");
@@ -74,7 +74,8 @@ public final class ProbeResponder implements AutoCloseable {
     // the kernel-side deadline, optional; under gateLock, since allowUntil writes it from the caller's thread
     private final Object gateLock = new Object();
     private ProbeGate gate;
-    private long allowedUntil;
+    private volatile long allowedUntil; // read without the lock by GET /master
+    private volatile boolean deadlineGiven;
     private boolean gated; // a listening socket with the gate attached exists: the map holds allowedUntil
     private volatile boolean gateActive;
 
@@ -88,7 +89,7 @@ public final class ProbeResponder implements AutoCloseable {
         this.control = group.next();
         this.requestedTcp = tcp;
         this.tcpAddress = tcp;
-        ProbeHttpHandler handler = new ProbeHttpHandler(new ProbeRoutes(this::isHealthy, state, metrics));
+        ProbeHttpHandler handler = new ProbeHttpHandler(new ProbeRoutes(this::answersHealthy, state, metrics));
         this.http = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_BACKLOG, BACKLOG)
@@ -270,8 +271,18 @@ public final class ProbeResponder implements AutoCloseable {
     public void allowUntil(long monotonicNanos) {
         synchronized (gateLock) {
             allowedUntil = monotonicNanos;
+            deadlineGiven = true;
             if (gate != null && gated) writeGate(monotonicNanos);
         }
+    }
+
+    /**
+     * What GET /master answers: the probe port is open and, once {@link #allowUntil} has been called, its
+     * deadline has not passed. With or without a gate, a thawed agent's HTTP loop answers 503 past the
+     * deadline even before the agent has closed the port.
+     */
+    private boolean answersHealthy() {
+        return isHealthy() && (!deadlineGiven || System.nanoTime() < allowedUntil);
     }
 
     /** Whether a gate is in use and (when the port is open) attached to its socket: the metric's value. */

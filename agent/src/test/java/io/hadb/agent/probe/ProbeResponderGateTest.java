@@ -1,6 +1,7 @@
 package io.hadb.agent.probe;
 
 import static io.hadb.agent.probe.ProbeGateTest.handshakeCompletes;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -79,13 +80,31 @@ class ProbeResponderGateTest {
     }
 
     @Test
-    void withoutAGateAllowUntilChangesNothing() throws Exception {
+    void withoutAGateTheTcpPortIgnoresTheDeadlineButHttpHonoursIt() throws Exception {
         probe.close();
         probe = ProbeResponder.start(tcp, new InetSocketAddress(ProbeResponderTest.LOOPBACK, 0),
                 () -> NodeState.unknown("node1"), null);
-        probe.allowUntil(System.nanoTime() - 1);
-        await(probe.setHealthy(true));
-        assertFalse(probe.gateActive());
-        ProbeResponderTest.assertHandshakeThenClosed(tcp);
+        try (RawHttp h = new RawHttp(probe.http())) {
+            await(probe.setHealthy(true));
+            assertEquals(200, h.request("GET", "/master").status(), "no deadline given yet: healthy while open");
+            probe.allowUntil(System.nanoTime() - 1);
+            assertFalse(probe.gateActive());
+            ProbeResponderTest.assertHandshakeThenClosed(tcp);
+            assertEquals(503, h.request("GET", "/master").status(), "past the deadline /master says no");
+            probe.allowUntil(System.nanoTime() + MINUTE);
+            assertEquals(200, h.request("GET", "/master").status());
+        }
+    }
+
+    @Test
+    void httpFollowsTheDeadlineWithTheGate() throws Exception {
+        try (RawHttp h = new RawHttp(probe.http())) {
+            probe.allowUntil(System.nanoTime() + MINUTE);
+            await(probe.setHealthy(true));
+            assertEquals(200, h.request("GET", "/master").status());
+            probe.allowUntil(System.nanoTime() - 1);
+            assertEquals(503, h.request("GET", "/master").status());
+            assertTrue(probe.isHealthy(), "the port itself is still open: the resource logic sees what is bound");
+        }
     }
 }
