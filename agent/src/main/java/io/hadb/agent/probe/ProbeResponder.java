@@ -266,7 +266,7 @@ public final class ProbeResponder implements AutoCloseable {
     /**
      * The gated port completes handshakes only until {@code monotonicNanos} (a {@link System#nanoTime()}
      * value) while it is open; the kernel enforces it even if this process is frozen. In force when this
-     * returns (one bpf(2) call). A no-op without a gate.
+     * returns (one bpf(2) call). GET /master follows the same deadline, with or without a gate.
      */
     public void allowUntil(long monotonicNanos) {
         synchronized (gateLock) {
