@@ -107,6 +107,7 @@ public final class Agent {
     private long lastStateUpdate;
     private boolean serving;
     private boolean maintenance;
+    private long gateUntil = Long.MIN_VALUE; // the deadline last given to the probe gate
 
     /** Runs this node's resources (DRBD, filesystem, mysqld, probe) as the lease says; call before start. */
     public void manage(io.hadb.agent.config.ResourceConfig rc) {
@@ -119,12 +120,17 @@ public final class Agent {
             throw new IllegalStateException("interrupted while starting the probe", e);
         }
         io.hadb.agent.probe.ProbeResponder responder = probe;
+        // a frozen master's kernel must stop answering probes when its time is up; without BPF, go on without
+        var gate = io.hadb.agent.probe.ProbeGate.open();
+        gate.ifPresent(responder::useGate);
+        metrics.probeGateActive(gate.isPresent());
         io.hadb.agent.role.ProbeSwitch probeSwitch = new io.hadb.agent.role.ProbeSwitch() {
             @Override
             public void setHealthy(boolean healthy) throws IOException {
                 try {
                     var t = responder.setHealthy(healthy).get(5, TimeUnit.SECONDS);
                     metrics.probeHealthy(healthy);
+                    metrics.probeGateActive(responder.gateActive()); // an attach that failed shows here
                     metrics.step(healthy ? "open_probe" : "close_probe", t.took());
                 } catch (Exception e) {
                     throw new IOException("probe " + (healthy ? "open" : "close") + " failed: " + e.getMessage(), e);
@@ -304,6 +310,7 @@ public final class Agent {
     private void step(Input in) {
         if (stopped || node == null) return;
         Output out = node.step(in);
+        gateProbe();
         if (out.persist() != null) {
             try {
                 store.save(out.persist());
@@ -324,6 +331,20 @@ public final class Agent {
         for (Decision d : out.decisions()) act(d);
         if (resources != null && (!out.decisions().isEmpty() || in.now() - lastStateUpdate > 1_000 * MS)) publishState(in.now());
         schedule(in.now());
+    }
+
+    /**
+     * While this node serves, the kernel lets the probe answer until the moment the protocol stops serving
+     * unless a renewal comes first (the lease's end less the stop margin): a master frozen past it stays
+     * silent on thaw even before this loop runs again. Set before the resources act on a decision, so the
+     * probe never opens behind an old deadline; when the probe closes normally the responder zeroes it.
+     */
+    private void gateProbe() {
+        if (probe == null || !node.serving()) return;
+        long until = node.servingUntil();
+        if (until == gateUntil) return;
+        gateUntil = until;
+        probe.allowUntil(until);
     }
 
     private void act(Decision d) {

@@ -813,6 +813,15 @@ public final class Node {
         return serving;
     }
 
+    /**
+     * While serving, the moment (the clock of {@link Input#now()}) at which this node stops serving unless a
+     * renewal extends its lease first: the lease's end less the stop margin. {@link Long#MIN_VALUE} when it
+     * does not serve.
+     */
+    public long servingUntil() {
+        return serving && lease != null ? lease.validUntil() - t.stopMarginMs() * MS : Long.MIN_VALUE;
+    }
+
     /** Whether this node holds a valid lease at {@code now} (its own clock). */
     public boolean leaseValid(long now) {
         return role == Role.LEADER && lease != null && lease.valid(now);

@@ -254,6 +254,11 @@ public final class Simulation {
         for (Decision d : out.decisions()) decision(n, d);
         if (n.serving && !n.node.leaseValid(n.local(now)))
             fail(config.name(n.id) + " serves without a valid lease");
+        // the agent hands servingUntil to the kernel's probe gate: ahead while serving, within the lease
+        long until = n.node.servingUntil();
+        if (n.node.serving() ? until <= n.local(now) || !n.node.leaseValid(until - 1) : until != Long.MIN_VALUE)
+            fail(config.name(n.id) + " servingUntil " + until + " does not match serving=" + n.node.serving()
+                    + " at " + n.local(now));
         String v = checker.leases(nodes.values(), now);
         if (v != null) fail(v);
     }

@@ -45,6 +45,8 @@ public final class AgentMetrics {
     private final Timer mysqldQuery = Timer.builder("hadb.mysqld.query.latency")
             .description("Latency of the health query against mysqld.").register(registry);
     private final Value probe = gauge("hadb.probe.healthy", null, "1 while the TCP probe port is open (healthy master).");
+    private final Value probeGate = gauge("hadb.probe.gate.active", null,
+            "1 while the kernel-side deadline on the TCP probe port is in force (eBPF filter loaded and attached).");
     private final Map<String, Value> peers = new ConcurrentHashMap<>();
     private final Timer leaseStop = Timer.builder("hadb.lease.stop.duration")
             .description("From losing the lease's renewal to probe closed and mysqld stopped.").register(registry);
@@ -120,6 +122,11 @@ public final class AgentMetrics {
 
     public void probeHealthy(boolean healthy) {
         probe.v = healthy ? 1 : 0;
+    }
+
+    /** Whether the probe gate is loaded and attached to the open probe socket (see ProbeGate). */
+    public void probeGateActive(boolean active) {
+        probeGate.v = active ? 1 : 0;
     }
 
     /** One role change, counted by why it happened ("lease_lost", "switchover", "mysqld_failed", ...). */

@@ -39,6 +39,11 @@ import java.util.logging.Logger;
  * applied in order; each returns a future that completes with the moment the port reached the requested
  * state. Thread-safe, but requests are meant to come from one thread (the agent's loop): requests racing from
  * several threads are applied in an order of their own.
+ *
+ * <p>With a {@link ProbeGate} ({@link #useGate}) the kernel also stops completing the port's handshakes at the
+ * deadline last given to {@link #allowUntil}, whether or not this process runs then: the gate is attached to
+ * each new listening socket before the open is reported, holds that deadline while the port is open, and 0
+ * once it has been closed normally. GET /master honours the same deadline, gate or not.
  */
 public final class ProbeResponder implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("hadb.probe");
@@ -66,6 +71,13 @@ public final class ProbeResponder implements AutoCloseable {
     private InetSocketAddress tcpAddress; // port 0 is resolved at the first bind and kept
     private final List<Waiter> waiters = new ArrayList<>();
     private boolean closed;
+    // the kernel-side deadline, optional; under gateLock, since allowUntil writes it from the caller's thread
+    private final Object gateLock = new Object();
+    private ProbeGate gate;
+    private volatile long allowedUntil; // read without the lock by GET /master
+    private volatile boolean deadlineGiven;
+    private boolean gated; // a listening socket with the gate attached exists: the map holds allowedUntil
+    private volatile boolean gateActive;
 
     private record Waiter(CompletableFuture<ProbeTransition> future, long requestedNanos, boolean wasOpen) {
     }
@@ -77,7 +89,7 @@ public final class ProbeResponder implements AutoCloseable {
         this.control = group.next();
         this.requestedTcp = tcp;
         this.tcpAddress = tcp;
-        ProbeHttpHandler handler = new ProbeHttpHandler(new ProbeRoutes(this::isHealthy, state, metrics));
+        ProbeHttpHandler handler = new ProbeHttpHandler(new ProbeRoutes(this::answersHealthy, state, metrics));
         this.http = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.SO_BACKLOG, BACKLOG)
@@ -176,6 +188,9 @@ public final class ProbeResponder implements AutoCloseable {
                 if (bf.isSuccess()) {
                     tcp = bf.channel();
                     tcpAddress = (InetSocketAddress) tcp.localAddress();
+                    synchronized (gateLock) {
+                        if (gate != null) attachGate();
+                    }
                     open = desired;
                     reconcile();
                 } else {
@@ -216,10 +231,97 @@ public final class ProbeResponder implements AutoCloseable {
                 LOG.warning("probe port " + tcpAddress + " closed but its socket was not released within "
                         + RELEASE_WAIT_NANOS / 1_000_000 + " ms; reporting it closed anyway");
             closing = null;
+            synchronized (gateLock) {
+                if (gate != null && gated) writeGate(0); // closed normally: the deadline no longer matters
+                gated = false;
+            }
             reconcile();
             return;
         }
         control.schedule(() -> awaitReleased(c, deadline), 50, TimeUnit.MICROSECONDS);
+    }
+
+    /**
+     * Puts the TCP probe port behind {@code g} from its next open (or at once, if it is open) and makes the
+     * responder its owner: it closes the gate when it closes. Until {@link #allowUntil} is called the deadline
+     * is 0, so set it before the port opens.
+     */
+    public void useGate(ProbeGate g) {
+        Objects.requireNonNull(g);
+        onControl(() -> {
+            synchronized (gateLock) {
+                if (closed) {
+                    g.close();
+                    return;
+                }
+                if (gate != null) gate.close();
+                gate = g;
+                gated = false;
+                gateActive = true;
+                if (tcp != null) attachGate();
+            }
+        });
+    }
+
+    /**
+     * The gated port completes handshakes only until {@code monotonicNanos} (a {@link System#nanoTime()}
+     * value) while it is open; the kernel enforces it even if this process is frozen. In force when this
+     * returns (one bpf(2) call). GET /master follows the same deadline, with or without a gate.
+     */
+    public void allowUntil(long monotonicNanos) {
+        synchronized (gateLock) {
+            allowedUntil = monotonicNanos;
+            deadlineGiven = true;
+            if (gate != null && gated) writeGate(monotonicNanos);
+        }
+    }
+
+    /**
+     * What GET /master answers: the probe port is open and, once {@link #allowUntil} has been called, its
+     * deadline has not passed. With or without a gate, a thawed agent's HTTP loop answers 503 past the
+     * deadline even before the agent has closed the port.
+     */
+    private boolean answersHealthy() {
+        return isHealthy() && (!deadlineGiven || System.nanoTime() < allowedUntil);
+    }
+
+    /** Whether a gate is in use and (when the port is open) attached to its socket: the metric's value. */
+    public boolean gateActive() {
+        return gateActive;
+    }
+
+    private void onControl(Runnable r) {
+        if (control.inEventLoop()) r.run();
+        else control.execute(r);
+    }
+
+    /** The deadline first, then the attach: a socket is never gated with a stale deadline. Under gateLock. */
+    private void attachGate() {
+        int port = ((InetSocketAddress) tcp.localAddress()).getPort();
+        if (!writeGate(allowedUntil)) return;
+        try {
+            List<Integer> fds = gate.attach(port);
+            gated = true;
+            LOG.fine("probe gate attached to port " + port + " (fd " + fds + "), handshakes until +"
+                    + (allowedUntil - System.nanoTime()) / 1_000_000 + " ms");
+            gateActive = true;
+        } catch (ProbeGateException e) {
+            gateActive = false;
+            LOG.warning("probe gate not attached to port " + port + ": " + e.getMessage()
+                    + "; a frozen master may answer probes for a few ms after its lease");
+        }
+    }
+
+    private boolean writeGate(long until) {
+        try {
+            gate.allowUntil(until);
+            return true;
+        } catch (ProbeGateException e) {
+            if (gateActive) LOG.warning("probe gate deadline not set: " + e.getMessage()
+                    + "; a frozen master may answer probes for a few ms after its lease");
+            gateActive = false;
+            return false;
+        }
     }
 
     private void settle() {
@@ -263,6 +365,12 @@ public final class ProbeResponder implements AutoCloseable {
                 if (tcp != null) cs.add(tcp.close());
                 tcp = null;
                 cs.add(http.close());
+                synchronized (gateLock) {
+                    if (gate != null) gate.close(); // the closing socket keeps its own reference to the program
+                    gate = null;
+                    gated = false;
+                    gateActive = false;
+                }
                 failWaiters(new IllegalStateException("probe responder is closed"));
                 CompletableFuture.allOf(cs.stream().map(ProbeResponder::toCompletable).toArray(CompletableFuture[]::new))
                         .whenComplete((v, e) -> done.complete(null));

@@ -27,6 +27,7 @@ class AgentMetricsTest {
         m.mysqld(HealthStatus.HEALTHY);
         m.mysqldQuery(Duration.ofMillis(3));
         m.probeHealthy(true);
+        m.probeGateActive(true);
         m.transition("lease_lost");
         m.step("mount", Duration.ofMillis(40));
         m.datagramDropped(DropReason.BAD_MAC);
@@ -50,6 +51,7 @@ class AgentMetricsTest {
                 Map.entry("hadb_mysqld_health", "gauge"),
                 Map.entry("hadb_mysqld_query_latency_seconds", "summary"),
                 Map.entry("hadb_probe_healthy", "gauge"),
+                Map.entry("hadb_probe_gate_active", "gauge"),
                 Map.entry("hadb_transitions_total", "counter"),
                 Map.entry("hadb_step_duration_seconds", "summary"),
                 Map.entry("hadb_datagrams_dropped_total", "counter"),
@@ -81,6 +83,7 @@ class AgentMetricsTest {
         assertEquals(1, s.value("hadb_mysqld_health{status=\"healthy\"}"));
         assertEquals(0, s.value("hadb_mysqld_health{status=\"stopped\"}"));
         assertEquals(1, s.value("hadb_probe_healthy"));
+        assertEquals(1, s.value("hadb_probe_gate_active"));
         assertEquals(1, s.value("hadb_mysqld_query_latency_seconds_count"));
         assertEquals(0.003, s.value("hadb_mysqld_query_latency_seconds_sum"), 1e-9);
         assertEquals(0.04, s.value("hadb_step_duration_seconds_sum{step=\"mount\"}"), 1e-9);
