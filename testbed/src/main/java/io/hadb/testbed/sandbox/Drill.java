@@ -258,9 +258,13 @@ final class Drill {
         return Long.MIN_VALUE;
     }
 
-    /** How long the fault is held: long enough for leases to run out and the balancer's probes to see it. */
+    /**
+     * How long the fault is held at least: well past the lease (1 s), so that a master still serving out its lease
+     * is not taken for a recovery, and past one probe interval. Recovery itself is waited for after the hold,
+     * whatever the balancer's threshold.
+     */
     private long holdNanos() {
-        return Duration.ofSeconds(Math.max(8, 3L * sandbox.layout().net().probeInterval() + 2)).toNanos();
+        return Duration.ofSeconds(Math.max(8, sandbox.layout().net().probeInterval() + 3L)).toNanos();
     }
 
     /** The longest stretch without an acknowledgement between from and to (both bounds count as edges). */
@@ -352,7 +356,8 @@ final class Drill {
             if (synced && faults.master().isPresent() && w.lastAckNanos() > after) return;
             if (System.nanoTime() > deadline) throw new IOException("not resynced within " + RESYNC_TIMEOUT.toSeconds()
                     + " s (" + last + "master " + faults.master().orElse("none") + ")");
-            Thread.sleep(200);
+            // each look runs drbdsetup status on both nodes (a JVM each in the emulator): not in a tight loop
+            Thread.sleep(800);
         }
     }
 
