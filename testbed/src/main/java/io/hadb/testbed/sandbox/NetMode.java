@@ -7,13 +7,15 @@ import java.util.Properties;
  * The sandbox's opt-in network mode: each node in a network namespace of its own, attached to the
  * load balancer's back bridge (10.213.1.11-13), the balancer (its own process) on 10.213.0.100 in front
  * probing each data node's TCP probe, and a client namespace on the front bridge for drills. Names and
- * addresses are fixed, so one net-mode sandbox runs at a time.
+ * addresses are fixed, so one net-mode sandbox runs at a time per name prefix: the tests use their own prefix
+ * (system property hadb.sandbox.netns-prefix, set by the testbed's surefire configuration), so the test suite
+ * and an operator's sandbox or a benchmark do not take each other's namespaces.
  *
  * @param probeInterval the balancer's probe interval in seconds (Azure: 5)
  * @param threshold     consecutive probe results that change a backend's state (Azure: 1; SAP guides: 2)
  */
 public record NetMode(int probeInterval, int threshold) {
-    static final String PREFIX = "hadbsb";
+    static final String PREFIX = prefix(System.getProperty("hadb.sandbox.netns-prefix", "hadbsb"));
     /** The balancer's namespace, made (and removed) by LbMain from PREFIX. */
     public static final String LB_NAMESPACE = PREFIX + "-lb";
     public static final String CLIENT_NAMESPACE = PREFIX + "-client";
@@ -24,6 +26,12 @@ public record NetMode(int probeInterval, int threshold) {
         if (probeInterval < 1 || probeInterval > 60) throw new IllegalArgumentException("probe interval " + probeInterval
                 + " s is not in 1..60");
         if (threshold < 1 || threshold > 10) throw new IllegalArgumentException("probe threshold " + threshold + " is not in 1..10");
+    }
+
+    private static String prefix(String p) {
+        if (!p.matches("[a-z][a-z0-9]{0,7}"))
+            throw new IllegalArgumentException("hadb.sandbox.netns-prefix '" + p + "': 1-8 lower-case letters and digits");
+        return p;
     }
 
     /** The node's own namespace. */
