@@ -25,7 +25,7 @@ class NodeTest {
     void aVoteIsPersistedInTheSameStepThatSendsIt() {
         Node n = new Node(config, 3, state(1, record(1, 1)), 0, 7);
         long later = 2000 * MS; // past the wait after start
-        Output out = n.step(new Input.Received(later, 1, 0, new Message.VoteRequest(2, new RecordVersion(1, 1), 0)));
+        Output out = n.step(new Input.Received(later, 1, 0, new Message.VoteRequest(2, new RecordVersion(1, 1), 0, false)));
         var answer = out.messages().stream().filter(o -> o.message() instanceof Message.VoteResponse).findFirst().orElseThrow();
         assertTrue(((Message.VoteResponse) answer.message()).granted());
         assertNotNull(out.persist(), "a granted vote must be persisted before it is sent");
@@ -36,7 +36,7 @@ class NodeTest {
     @Test
     void aRestartedNodeDoesNotVoteUntilItsForgottenPromiseHasRunOut() {
         Node n = new Node(config, 3, state(1, record(1, 1)), 0, 7);
-        Output out = n.step(new Input.Received(100 * MS, 1, 0, new Message.VoteRequest(2, new RecordVersion(1, 1), 0)));
+        Output out = n.step(new Input.Received(100 * MS, 1, 0, new Message.VoteRequest(2, new RecordVersion(1, 1), 0, false)));
         assertFalse(((Message.VoteResponse) out.messages().get(0).message()).granted());
         assertEquals(1, n.term(), "a refused request must not even move the term");
     }
@@ -44,7 +44,7 @@ class NodeTest {
     @Test
     void aCandidateWithAnOlderRecordLoses() {
         Node n = new Node(config, 3, state(3, record(3, 5)), 0, 7);
-        Output out = n.step(new Input.Received(2000 * MS, 1, 0, new Message.VoteRequest(4, new RecordVersion(2, 9), 0)));
+        Output out = n.step(new Input.Received(2000 * MS, 1, 0, new Message.VoteRequest(4, new RecordVersion(2, 9), 0, false)));
         assertFalse(((Message.VoteResponse) out.messages().get(0).message()).granted());
     }
 

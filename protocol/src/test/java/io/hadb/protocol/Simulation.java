@@ -16,9 +16,13 @@ import java.util.Set;
  * rate drift within the configured bound, fencing and operator intents at random moments. After every step
  * the {@link SafetyChecker} looks for a violation; once the faults stop, a master must serve within a bound.
  *
- * <p>The resources are modelled just enough to check S2: every data node has a data version; the serving
- * master writes only while every peer is in sync or committed as Outdated (as DRBD's fence-peer handler
- * holds I/O), replication is synchronous while connected, and a reconnected peer resyncs.
+ * <p>The resources are modelled just enough to check S2: every data node's copy is its last write in a
+ * {@link WriteTree}; the serving master writes only while every peer is in sync or committed as Outdated (as
+ * DRBD's fence-peer handler holds I/O), replication is synchronous while connected, and a reconnected peer
+ * resyncs. The operator also forces the promotion of Outdated nodes at random (mostly right after a master
+ * crashed): such a master gives up the writes it lacks, its copy diverges from the old master's (a split brain
+ * that the operator resolves by discarding the old master's copy), and the checker accepts exactly those
+ * lost writes and no other.
  */
 public final class Simulation {
     static final long MS = 1_000_000L;
@@ -42,6 +46,9 @@ public final class Simulation {
         public int intentsAccepted;
         public int switchovers;
         public long writes;
+        public int forces;
+        public int forcesWon;
+        public long writesGivenUp;
     }
 
     // ------------------------------------------------------------------ configuration of one history
@@ -69,6 +76,8 @@ public final class Simulation {
     private long maxDelay = 2 * MS;
     private int faultEpoch;
     private long latestWrite;
+    private final WriteTree tree = new WriteTree();
+    private final Map<Long, Long> splitSince = new HashMap<>();
     private final Map<Long, Long> resyncSince = new HashMap<>();
     private final SafetyChecker checker;
     private final Stats stats = new Stats();
@@ -110,7 +119,7 @@ public final class Simulation {
     // ------------------------------------------------------------------ events
 
     private static final int START = 0, TICK_EV = 1, DELIVER = 2, WORLD = 3, FAULT = 4, RESTART = 5, HEAL = 6,
-            FENCE_DONE = 7, RELEASED = 8, FAULTS_END = 9, CALM = 10;
+            FENCE_DONE = 7, RELEASED = 8, FAULTS_END = 9, CALM = 10, FORCE = 11, DIES = 12;
 
     private record Ev(long at, long order, int kind, int node, long token, Object payload) implements Comparable<Ev> {
         @Override
@@ -181,6 +190,12 @@ public final class Simulation {
                 if (cell != null && cell[0] > 0) cell[0]--;
             }
             case FENCE_DONE -> fenceDone(n, e.token, (int[]) e.payload);
+            case FORCE -> {
+                if (now < faultsEnd) forcePromotion(n);
+            }
+            case DIES -> {
+                if (now < faultsEnd) crash(n, (100 + rnd.nextInt(2900)) * MS, "dies after losing replication");
+            }
             case RELEASED -> {
                 if (n.node == null || e.token != n.incarnation) return;
                 if (n.paused()) {
@@ -234,6 +249,17 @@ public final class Simulation {
 
     private void crash(SimNode n, long downFor, String why) {
         if (n.node == null) return;
+        if (n.node.isLeader() && (why.startsWith("dies") || rnd.nextBoolean())) {
+            // the master is gone: half the time the operator takes it for gone for good and forces the
+            // promotion of a node that is Outdated, after a while
+            for (int id : ids) {
+                SimNode o = nodes.get(id);
+                if (o != n && o.node != null && config.node(id).isData() && o.node.record().isOutdated(id)) {
+                    schedule(now + (200 + rnd.nextInt(2800)) * MS, FORCE, id, 0, null);
+                    break;
+                }
+            }
+        }
         n.node = null;
         n.serving = false;
         n.pausedUntil = 0;
@@ -263,8 +289,18 @@ public final class Simulation {
         if (d instanceof Decision.ServeChanged sc) {
             n.serving = sc.serving();
             if (sc.serving()) {
-                String v = checker.startsServing(n.id, n.data, latestWrite);
-                if (v != null) fail(v);
+                String v = checker.startsServing(n.id, n.data, latestWrite, tree);
+                if (v != null) {
+                    fail(v);
+                } else if (n.data != latestWrite) {
+                    // writes given up by a forced promotion: promoting with the peer gone starts a new
+                    // data generation (DRBD's new UUID), so the old master's copy has diverged from here on
+                    stats.writesGivenUp += tree.missing(latestWrite, n.data).size();
+                    n.data = tree.write(n.data, n.id, n.node.term());
+                    latestWrite = n.data;
+                    log(config.name(n.id) + " serves without writes a forced promotion gave up: acknowledged line now ends at "
+                            + latestWrite);
+                }
             }
         } else if (d instanceof Decision.ElectionStarted) {
             stats.elections++;
@@ -288,6 +324,18 @@ public final class Simulation {
             schedule(now + (5 + rnd.nextInt(600)) * MS, RELEASED, n.id, n.incarnation, null);
         } else if (d instanceof Decision.IntentResult ir && ir.accepted()) {
             stats.intentsAccepted++;
+        } else if (d instanceof Decision.ForceStarted) {
+            stats.forces++;
+        } else if (d instanceof Decision.ForceEnded fe) {
+            if (!tracing) log(config.name(n.id) + ": " + fe);
+            if (fe.won()) {
+                stats.forcesWon++;
+                Set<Integer> outdated = new java.util.HashSet<>();
+                ClusterRecord r = n.node.record();
+                for (int id : ids) if (config.node(id).isData() && r.isOutdated(id)) outdated.add(id);
+                String v = checker.forcedWin(n.id, fe.lostSinceTerm(), outdated, tree, latestWrite, n.data);
+                if (v != null) fail(v);
+            }
         }
     }
 
@@ -340,7 +388,7 @@ public final class Simulation {
     }
 
     private void fault() {
-        int kind = rnd.nextInt(12);
+        int kind = rnd.nextInt(14);
         long dur = (300 + rnd.nextInt(3700)) * MS;
         int a = randomNode();
         int b = randomNode();
@@ -402,8 +450,40 @@ public final class Simulation {
                     }
                 }
             }
+            case 11 -> forcePromotion(rnd.nextInt(4) == 0 ? nodes.get(randomNode()) : null);
+            case 12 -> {
+                // the replication link to a peer goes (all links when there is one), the master writes on
+                // with the peer Outdated, then dies: the case an operator's forced promotion is for
+                for (SimNode m : nodes.values()) {
+                    if (m.node == null || !m.serving || m.paused() || a == m.id || !config.node(a).isData()) continue;
+                    log(config.name(m.id) + " <-> " + config.name(a) + " replication link cut for " + dur / MS
+                            + " ms; the master dies soon after");
+                    block(key(m.id, a, 0), dur);
+                    block(key(a, m.id, 0), dur);
+                    schedule(now + (400 + rnd.nextInt(2000)) * MS, DIES, m.id, 0, null);
+                    break;
+                }
+            }
             default -> randomIntent();
         }
+    }
+
+    /** {@code agentctl promote [--force]} at {@code at}, or at a node whose record says it is Outdated (null). */
+    private void forcePromotion(SimNode at) {
+        if (at == null) {
+            List<SimNode> outdated = new ArrayList<>();
+            for (int id : ids) {
+                SimNode o = nodes.get(id);
+                if (o.node != null && !o.paused() && config.node(id).isData() && o.node.record().isOutdated(id)) outdated.add(o);
+            }
+            if (outdated.isEmpty()) return;
+            at = outdated.get(rnd.nextInt(outdated.size()));
+        }
+        if (at.node == null || at.paused()) return;
+        boolean force = rnd.nextInt(8) != 0;
+        long window = 1000 + rnd.nextInt(9000);
+        log("operator at " + config.name(at.id) + ": promote" + (force ? " --force" : "") + " (window " + window + " ms)");
+        step(at, new Input.Promote(at.local(now), ++requestIds, force, window));
     }
 
     private void randomIntent() {
@@ -448,11 +528,33 @@ public final class Simulation {
             SimNode na = nodes.get(a), nb = nodes.get(b);
             if (!connected(a, b) || na.data == nb.data) {
                 resyncSince.remove(k);
+                splitSince.remove(k);
                 continue;
             }
+            if (!tree.holds(na.data, nb.data) && !tree.holds(nb.data, na.data)) {
+                // both wrote since they parted (only after a forced promotion): DRBD stays StandAlone, nothing
+                // resyncs until the operator discards one side
+                resyncSince.remove(k);
+                Long split = splitSince.putIfAbsent(k, now);
+                if (split != null && now - split >= 1000 * MS && na.serving != nb.serving) {
+                    SimNode loser = na.serving ? nb : na, winner = na.serving ? na : nb;
+                    List<Long> dropped = tree.missing(loser.data, winner.data);
+                    log("operator discards " + config.name(loser.id) + "'s diverged copy (" + dropped.size()
+                            + " writes given up earlier): split brain resolved, it resyncs from " + config.name(winner.id));
+                    String v = checker.discards(loser.id, dropped, tree, latestWrite);
+                    if (v != null) {
+                        fail(v);
+                        return;
+                    }
+                    loser.data = tree.commonAncestor(loser.data, winner.data);
+                    splitSince.remove(k);
+                }
+                continue;
+            }
+            splitSince.remove(k);
             Long since = resyncSince.putIfAbsent(k, now);
             if (since != null && now - since >= 300 * MS) {
-                long v = Math.max(na.data, nb.data);
+                long v = tree.holds(na.data, nb.data) ? na.data : nb.data;
                 na.data = v;
                 nb.data = v;
                 resyncSince.remove(k);
@@ -487,12 +589,13 @@ public final class Simulation {
                         + " was acknowledged elsewhere: acknowledged writes lost (S2/S3)");
                 return;
             }
-            latestWrite++;
+            long before = n.data;
+            latestWrite = tree.write(before, n.id, n.node.term());
             stats.writes++;
             n.data = latestWrite;
             for (int p : ids) if (p != n.id && config.node(p).isData() && connected(n.id, p)) {
                 SimNode np = nodes.get(p);
-                if (np.data == latestWrite - 1 && !resyncSince.containsKey(key(Math.min(n.id, p), Math.max(n.id, p), -1)))
+                if (np.data == before && !resyncSince.containsKey(key(Math.min(n.id, p), Math.max(n.id, p), -1)))
                     np.data = latestWrite;
             }
         }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.hadb.protocol.Message;
 import io.hadb.protocol.RecordVersion;
 import io.hadb.protocol.wire.DropReason;
+import io.hadb.protocol.wire.Frame;
 import io.hadb.protocol.wire.FrameEncoder;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -71,7 +72,7 @@ class FuzzProcessTest {
                             }
                             case 3 -> {
                                 f = good.encode(0, ping);
-                                f[4] = (byte) (2 + r.nextInt(200));
+                                f[4] = (byte) (Frame.VERSION + 1 + r.nextInt(200));
                                 expect = DropReason.UNKNOWN_VERSION;
                             }
                             case 4 -> {
