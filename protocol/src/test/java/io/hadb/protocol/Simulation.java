@@ -58,6 +58,8 @@ public final class Simulation {
     private final Set<Node.Flaw> flaws;
     private final boolean tracing;
     private final Random rnd;
+    /** The operator's forced promotions draw from their own stream, so histories without them stay as they were. */
+    private final Random opRnd;
     private final ClusterConfig config;
     private final long faultsEnd;
     private final long end;
@@ -97,6 +99,7 @@ public final class Simulation {
         this.flaws = flaws;
         this.tracing = tracing;
         this.rnd = new Random(seed);
+        this.opRnd = new Random(seed * 0x9E3779B97F4A7C15L + 17);
         boolean twoLinks = rnd.nextBoolean();
         this.tickEvery = rnd.nextBoolean();
         this.config = topology.config(Timings.defaults(), twoLinks);
@@ -119,7 +122,7 @@ public final class Simulation {
     // ------------------------------------------------------------------ events
 
     private static final int START = 0, TICK_EV = 1, DELIVER = 2, WORLD = 3, FAULT = 4, RESTART = 5, HEAL = 6,
-            FENCE_DONE = 7, RELEASED = 8, FAULTS_END = 9, CALM = 10, FORCE = 11, DIES = 12;
+            FENCE_DONE = 7, RELEASED = 8, FAULTS_END = 9, CALM = 10, FORCE = 11, DIES = 12, OPERATOR = 13;
 
     private record Ev(long at, long order, int kind, int node, long token, Object payload) implements Comparable<Ev> {
         @Override
@@ -138,6 +141,7 @@ public final class Simulation {
     public Result run() {
         for (int id : ids) schedule(rnd.nextInt(400) * MS, START, id, 0, null);
         schedule(500 * MS, FAULT, 0, 0, null);
+        schedule((500 + opRnd.nextInt(3000)) * MS, OPERATOR, 0, 0, null);
         schedule(TICK, WORLD, 0, 0, null);
         schedule(faultsEnd, FAULTS_END, 0, 0, null);
         while (!queue.isEmpty() && violation == null) {
@@ -194,7 +198,13 @@ public final class Simulation {
                 if (now < faultsEnd) forcePromotion(n);
             }
             case DIES -> {
-                if (now < faultsEnd) crash(n, (100 + rnd.nextInt(2900)) * MS, "dies after losing replication");
+                if (now < faultsEnd) crash(n, (100 + opRnd.nextInt(2900)) * MS, "dies after losing replication");
+            }
+            case OPERATOR -> {
+                if (now < faultsEnd) {
+                    forceScenario();
+                    schedule(now + (long) (-Math.log(1 - opRnd.nextDouble()) * 2500) * MS + MS, OPERATOR, 0, 0, null);
+                }
             }
             case RELEASED -> {
                 if (n.node == null || e.token != n.incarnation) return;
@@ -249,13 +259,13 @@ public final class Simulation {
 
     private void crash(SimNode n, long downFor, String why) {
         if (n.node == null) return;
-        if (n.node.isLeader() && (why.startsWith("dies") || rnd.nextBoolean())) {
+        if (n.node.isLeader() && (why.startsWith("dies") || opRnd.nextBoolean())) {
             // the master is gone: half the time the operator takes it for gone for good and forces the
             // promotion of a node that is Outdated, after a while
             for (int id : ids) {
                 SimNode o = nodes.get(id);
                 if (o != n && o.node != null && config.node(id).isData() && o.node.record().isOutdated(id)) {
-                    schedule(now + (200 + rnd.nextInt(2800)) * MS, FORCE, id, 0, null);
+                    schedule(now + (200 + opRnd.nextInt(2800)) * MS, FORCE, id, 0, null);
                     break;
                 }
             }
@@ -388,7 +398,7 @@ public final class Simulation {
     }
 
     private void fault() {
-        int kind = rnd.nextInt(14);
+        int kind = rnd.nextInt(12);
         long dur = (300 + rnd.nextInt(3700)) * MS;
         int a = randomNode();
         int b = randomNode();
@@ -450,21 +460,30 @@ public final class Simulation {
                     }
                 }
             }
-            case 11 -> forcePromotion(rnd.nextInt(4) == 0 ? nodes.get(randomNode()) : null);
-            case 12 -> {
-                // the replication link to a peer goes (all links when there is one), the master writes on
-                // with the peer Outdated, then dies: the case an operator's forced promotion is for
-                for (SimNode m : nodes.values()) {
-                    if (m.node == null || !m.serving || m.paused() || a == m.id || !config.node(a).isData()) continue;
-                    log(config.name(m.id) + " <-> " + config.name(a) + " replication link cut for " + dur / MS
-                            + " ms; the master dies soon after");
-                    block(key(m.id, a, 0), dur);
-                    block(key(a, m.id, 0), dur);
-                    schedule(now + (400 + rnd.nextInt(2000)) * MS, DIES, m.id, 0, null);
-                    break;
-                }
-            }
             default -> randomIntent();
+        }
+    }
+
+    /**
+     * What the operator does about forced promotions: half the time {@code promote [--force]} somewhere; half the
+     * time the replication link to a peer goes (all links when there is one), the master writes on with the peer
+     * Outdated, then dies, which is the case a forced promotion is for (the crash schedules the operator's force).
+     */
+    private void forceScenario() {
+        if (opRnd.nextBoolean()) {
+            forcePromotion(opRnd.nextInt(4) == 0 ? nodes.get(ids.get(opRnd.nextInt(ids.size()))) : null);
+            return;
+        }
+        int a = ids.get(opRnd.nextInt(ids.size()));
+        long dur = (300 + opRnd.nextInt(3700)) * MS;
+        for (SimNode m : nodes.values()) {
+            if (m.node == null || !m.serving || m.paused() || a == m.id || !config.node(a).isData()) continue;
+            log(config.name(m.id) + " <-> " + config.name(a) + " replication link cut for " + dur / MS
+                    + " ms; the master dies soon after");
+            block(key(m.id, a, 0), dur);
+            block(key(a, m.id, 0), dur);
+            schedule(now + (400 + opRnd.nextInt(2000)) * MS, DIES, m.id, 0, null);
+            break;
         }
     }
 
@@ -477,11 +496,11 @@ public final class Simulation {
                 if (o.node != null && !o.paused() && config.node(id).isData() && o.node.record().isOutdated(id)) outdated.add(o);
             }
             if (outdated.isEmpty()) return;
-            at = outdated.get(rnd.nextInt(outdated.size()));
+            at = outdated.get(opRnd.nextInt(outdated.size()));
         }
         if (at.node == null || at.paused()) return;
-        boolean force = rnd.nextInt(8) != 0;
-        long window = 1000 + rnd.nextInt(9000);
+        boolean force = opRnd.nextInt(8) != 0;
+        long window = 1000 + opRnd.nextInt(9000);
         log("operator at " + config.name(at.id) + ": promote" + (force ? " --force" : "") + " (window " + window + " ms)");
         step(at, new Input.Promote(at.local(now), ++requestIds, force, window));
     }
