@@ -80,7 +80,7 @@ class SandboxForceTest {
             JsonNode s = Sandbox.agentStatus(l, p);
             assertTrue(s.path("forcedMaster").asBoolean(), s.toString());
             assertEquals(reason, s.path("record").path("reason").asText(), s.toString());
-            assertTrue(s.path("resources").path("drbd").asText().startsWith("Primary"), s.toString());
+            assertTrue(s.path("resources").path("drbd").asText().contains(" Primary/"), s.toString());
             String log = Files.readString(l.agentLog(p));
             assertTrue(log.contains("becoming Primary with --force"), "DRBD promoted with --force");
             assertTrue(log.contains("answering 4"), "the fence-peer handler inside primary was answered 4");
