@@ -143,7 +143,7 @@ class FuzzProcessTest {
     private static byte[] malformed(byte[] key) throws Exception {
         byte[] id = LocalCluster.CLUSTER_ID.getBytes();
         var b = java.nio.ByteBuffer.allocate(4 + 1 + 1 + id.length + 22);
-        b.put("HADB".getBytes()).put((byte) 1).put((byte) id.length).put(id).putShort((short) 1)
+        b.put("HADB".getBytes()).put((byte) Frame.VERSION).put((byte) id.length).put(id).putShort((short) 1)
                 .putLong(Long.MAX_VALUE).putLong(1).put((byte) 0).put((byte) 200).putShort((short) 0);
         javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
         mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
