@@ -173,6 +173,7 @@ public final class Agent {
         long leaseEnd = node.leaseValid(now) ? now + node.leaseRemainingMs(now) * MS : now;
         io.hadb.agent.role.Goal g = maintenance ? io.hadb.agent.role.Goal.HOLD
                 : serving ? io.hadb.agent.role.Goal.SERVE : io.hadb.agent.role.Goal.RELEASE;
+        resources.forcedPromotion(node.forcedMaster());
         resources.setGoal(g, leaseEnd, release);
         // maintenance freezes resources, never the probe's honesty: only the lease holder answers healthy
         if (maintenance && !serving) resources.closeProbe();
@@ -305,6 +306,22 @@ public final class Agent {
         return f;
     }
 
+    /**
+     * {@code agentctl promote [--force]} at this node: refused at once with the protocol's sentence, or, with the
+     * force, a window of {@code window} in which this Outdated node stands for election. The future completes
+     * with the refusal, the win, or the end of the window.
+     */
+    public CompletableFuture<IntentAnswer> promote(boolean force, java.time.Duration window) {
+        CompletableFuture<IntentAnswer> f = new CompletableFuture<>();
+        loop.execute(() -> {
+            long id = nextRequestId++;
+            pendingIntents.put(id, f);
+            INTENT.info("operator asks: promote" + (force ? " --force (window " + window.toMillis() + " ms)" : ""));
+            step(new Input.Promote(System.nanoTime(), id, force, window.toMillis()));
+        });
+        return f;
+    }
+
     // ------------------------------------------------------------ outputs (event loop)
 
     private void step(Input in) {
@@ -358,7 +375,21 @@ public final class Agent {
         } else if (d instanceof Decision.ElectionStarted c) {
             ELECTION.info("standing for election in term " + c.term() + ": " + c.reason());
         } else if (d instanceof Decision.Voted c) {
-            ELECTION.info("voted for " + name(c.candidate()) + " in term " + c.term());
+            if (c.forced())
+                ELECTION.warning("voted for " + name(c.candidate()) + " in term " + c.term() + " although the record says it "
+                        + "is Outdated: the operator forced its promotion");
+            else
+                ELECTION.info("voted for " + name(c.candidate()) + " in term " + c.term());
+        } else if (d instanceof Decision.ForceStarted c) {
+            ELECTION.warning(c.reason());
+        } else if (d instanceof Decision.ForceEnded c) {
+            if (c.won()) {
+                ELECTION.warning("forced promotion won in term " + c.term() + ": " + c.reason());
+            } else {
+                ELECTION.warning("forced promotion ended without a win: " + c.reason());
+            }
+            CompletableFuture<IntentAnswer> f = pendingIntents.remove(c.requestId());
+            if (f != null) f.complete(new IntentAnswer(c.won(), c.won() ? "won in term " + c.term() + ": " + c.reason() : c.reason()));
         } else if (d instanceof Decision.LeaderChanged c) {
             ELECTION.info(c.leader() == 0 ? "no master known in term " + c.term() + ": " + c.reason()
                     : (c.leader() == config.self() ? "this node is master" : "master is " + name(c.leader()))
@@ -436,6 +467,9 @@ public final class Agent {
         s.put("role", node.isLeader() ? "master" : config.me().isData() ? "follower" : "witness");
         s.put("leader", node.leader() == 0 ? null : name(node.leader()));
         s.put("serving", node.serving());
+        s.put("forcedMaster", node.forcedMaster());
+        s.put("forcePending", node.forcePending());
+        s.put("whyNotCandidate", node.whyNotCandidate(now));
         boolean valid = node.leaseValid(now);
         long remaining = node.leaseRemainingMs(now);
         s.put("leaseValid", valid);
@@ -457,6 +491,7 @@ public final class Agent {
         ArrayNode sb = rec.putArray("standby");
         r.standby().forEach(i -> sb.add(name(i)));
         rec.put("maintenance", r.maintenance());
+        rec.put("reason", r.lastReason());
         ObjectNode out = rec.putObject("outdated");
         r.dataStates().forEach((k, v) -> {
             if (!v.upToDate()) out.put(name(k), v.outdatedSinceTerm());

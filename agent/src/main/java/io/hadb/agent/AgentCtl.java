@@ -12,6 +12,7 @@ import io.hadb.agent.config.ResourceConfigParser;
 import io.hadb.agent.control.ControlClient;
 import io.hadb.agent.control.ControlConfig;
 import io.hadb.agent.control.CtlExit;
+import io.hadb.agent.control.PromoteWatch;
 import io.hadb.agent.control.StatusView;
 import io.hadb.agent.control.SwitchoverWatch;
 import java.io.IOException;
@@ -37,6 +38,7 @@ import picocli.CommandLine.Spec;
         description = "Asks the local hadb agent for its view, gives it an operator intent, or answers DRBD's handlers.",
         footer = {"", CtlExit.HELP},
         subcommands = {AgentCtl.Status.class, AgentCtl.Standby.class, AgentCtl.Unstandby.class, AgentCtl.Switchover.class,
+                AgentCtl.Promote.class,
                 AgentCtl.Maintenance.class, AgentCtl.History.class, AgentCtl.FencePeer.class, AgentCtl.UnfencePeer.class,
                 AgentCtl.AfterResyncTarget.class, AgentCtl.Config.class, CommandLine.HelpCommand.class})
 public final class AgentCtl implements Callable<Integer> {
@@ -303,6 +305,90 @@ public final class AgentCtl implements Callable<Integer> {
                     }
                     err.println("agentctl: the switchover did not complete within " + timeoutSeconds + " s"
                             + (answered ? "" : " (the old master has not released yet)") + "; see agentctl history");
+                    return CtlExit.TIMEOUT;
+                } finally {
+                    intentConn.close();
+                }
+            });
+        }
+    }
+
+    @Command(name = "promote", mixinStandardHelpOptions = true,
+            description = {"Make THIS node master although its copy is Outdated, when the master's data is gone for good "
+                    + "(its disk lost). The writes made on the old master since this node was marked Outdated are given up.",
+                    "Refused without --force; refused when this node is not Outdated, when a master is live or another node "
+                    + "could serve without losing data (use switchover). Needs a majority of votes like any election; "
+                    + "prints each step with its time."})
+    static final class Promote implements Callable<Integer> {
+        @ParentCommand
+        AgentCtl parent;
+
+        @Option(names = "--force", description = "accept losing the writes only the old master had")
+        boolean force;
+
+        @Option(names = "--window", defaultValue = "30", paramLabel = "SECONDS",
+                description = "how long this node stands for election before giving up (default: ${DEFAULT-VALUE})")
+        long windowSeconds;
+
+        @Option(names = "--timeout", defaultValue = "60", paramLabel = "SECONDS",
+                description = "how long to follow the steps after the win (default: ${DEFAULT-VALUE})")
+        long timeoutSeconds;
+
+        @Override
+        public Integer call() {
+            PrintWriter err = parent.spec.commandLine().getErr();
+            if (windowSeconds < 1 || windowSeconds > 300) {
+                err.println("agentctl: --window must be 1..300 seconds, got " + windowSeconds);
+                err.flush();
+                return CtlExit.USAGE;
+            }
+            return parent.run((watchConn, out) -> {
+                JsonNode before = ask(watchConn, "status");
+                long start = System.nanoTime();
+                String self = before.path("node").asText();
+                JsonNode since = before.path("record").path("outdated").path(self);
+                PromoteWatch w = new PromoteWatch(self, start);
+                out.println(String.format("%9s %9s  promote%s requested on %s (%s; master: %s, term %d)", "+0.000s", "",
+                        force ? " --force" : "", self, since.isMissingNode() ? "not Outdated" : "Outdated since term " + since.asLong(),
+                        before.path("leader").isNull() ? "none known" : before.path("leader").asText(), before.path("term").asLong()));
+                out.flush();
+                // the answer comes once the forced election is won or the window ends: ask on a second connection
+                ControlClient intentConn = parent.connect();
+                String line = "promote" + (force ? " --force " + windowSeconds * 1000 : "");
+                CompletableFuture<JsonNode> answer = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return ask(intentConn, line);
+                    } catch (CtlFailure f) {
+                        throw new java.util.concurrent.CompletionException(f);
+                    }
+                });
+                try {
+                    long deadline = start + Duration.ofSeconds(windowSeconds + timeoutSeconds).toNanos();
+                    boolean answered = false;
+                    while (System.nanoTime() < deadline) {
+                        if (!answered && answer.isDone()) {
+                            answered = true;
+                            JsonNode a;
+                            try {
+                                a = answer.join();
+                            } catch (java.util.concurrent.CompletionException e) {
+                                if (e.getCause() instanceof CtlFailure f) throw f;
+                                throw e;
+                            }
+                            String m = a.path("message").asText();
+                            if (!a.path("accepted").asBoolean()) {
+                                err.println("refused: " + m);
+                                return CtlExit.forRefusal(m);
+                            }
+                            out.println(w.won(m, System.nanoTime()));
+                        }
+                        for (String l : w.observe(ask(watchConn, "status"), System.nanoTime())) out.println(l);
+                        out.flush();
+                        if (answered && w.done()) return CtlExit.OK;
+                        Thread.sleep(50);
+                    }
+                    err.println("agentctl: the forced promotion " + (answered ? "was won but " + self + " was not seen serving"
+                            : "was not answered") + " in time; see agentctl status and agentctl history");
                     return CtlExit.TIMEOUT;
                 } finally {
                     intentConn.close();

@@ -14,8 +14,11 @@ public sealed interface Decision {
     /** This node stands for election. */
     record ElectionStarted(long term, String reason) implements Decision {}
 
-    /** This node gave its vote (persisted before the answer leaves). */
-    record Voted(long term, int candidate) implements Decision {}
+    /**
+     * This node gave its vote (persisted before the answer leaves). {@code forced}: only because the operator
+     * forced the promotion of a candidate this node's record says is Outdated.
+     */
+    record Voted(long term, int candidate, boolean forced) implements Decision {}
 
     /** The node this one follows changed (0: none known). */
     record LeaderChanged(long term, int leader, String reason) implements Decision {}
@@ -37,4 +40,19 @@ public sealed interface Decision {
 
     /** The answer to an {@link Input.OperatorIntent}. */
     record IntentResult(long requestId, boolean accepted, String message) implements Decision {}
+
+    /** An operator's forced promotion was accepted: this node stands despite its Outdated mark until the window ends. */
+    record ForceStarted(long requestId, long windowMs, String reason) implements Decision {}
+
+    /**
+     * A forced promotion ended: {@code won} (this node is master in {@code term}; {@code givenUp} are the data
+     * nodes whose writes since term {@code lostSinceTerm} the new record gives up), or not (window over, another
+     * master appeared). Either way the force is spent.
+     */
+    record ForceEnded(long requestId, boolean won, long term, java.util.Set<Integer> givenUp, long lostSinceTerm,
+                      String reason) implements Decision {
+        public ForceEnded {
+            givenUp = java.util.Set.copyOf(givenUp);
+        }
+    }
 }

@@ -31,4 +31,14 @@ public sealed interface Input {
      * can serve, and do not stand again for a back-off time (no ping-pong).
      */
     record ResourcesFailed(long now, String reason) implements Input {}
+
+    /**
+     * The operator asks this node to become master ({@code agentctl promote}). Only an Outdated node whose peers'
+     * data is gone is promoted this way, and only with {@code force}: for up to {@code windowMs} it stands for
+     * election despite its Outdated mark. The force overrides the data-currency check alone: it still needs a
+     * majority, voters still keep their promise to a master whose lease may run, and a candidate with an older
+     * record still loses. The answer comes as a {@link Decision.IntentResult} (refused at once) or a
+     * {@link Decision.ForceEnded} (won, or the window ended).
+     */
+    record Promote(long now, long requestId, boolean force, long windowMs) implements Input {}
 }

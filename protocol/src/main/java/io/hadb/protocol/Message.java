@@ -19,8 +19,12 @@ public sealed interface Message {
     /** A voter's acknowledgement of a renewal: it has persisted {@code persisted} and promises its vote. */
     record HeartbeatAck(long term, long seq, RecordVersion persisted) implements Message {}
 
-    /** A candidate asks for a vote; {@code transferFrom} names the master that handed it the role, or 0. */
-    record VoteRequest(long term, RecordVersion recordVersion, int transferFrom) implements Message {}
+    /**
+     * A candidate asks for a vote; {@code transferFrom} names the master that handed it the role, or 0.
+     * {@code force}: the operator forced this Outdated candidate's promotion, so voters grant it although their
+     * record says it is Outdated (every other rule holds).
+     */
+    record VoteRequest(long term, RecordVersion recordVersion, int transferFrom, boolean force) implements Message {}
 
     record VoteResponse(long term, boolean granted) implements Message {}
 

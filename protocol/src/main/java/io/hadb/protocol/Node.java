@@ -31,7 +31,9 @@ public final class Node {
         /** A restarted node votes at once instead of waiting out a promise it may have forgotten. */
         NO_RESTART_WAIT,
         /** Voters wait exactly the lease, with no margin for clocks running at different rates. */
-        NO_DRIFT_MARGIN
+        NO_DRIFT_MARGIN,
+        /** A forced promotion also overrides the voters' promise to a master whose lease may still run. */
+        FORCE_OVERRIDES_PROMISE
     }
 
     public enum Role {
@@ -98,6 +100,12 @@ public final class Node {
     // intents given here and forwarded to the master
     private final Map<Long, Long> forwarded = new HashMap<>();
 
+    // an operator's forced promotion of this Outdated node: stands despite the mark until the deadline
+    private Force force;
+    private long forcedTerm = -1;
+
+    private record Force(long requestId, long deadline, long windowMs) {}
+
     private record PendingReply(RecordVersion version, int origin, long requestId, String message) {}
 
     private record Handover(int target, long deadline, int origin, long requestId, String reason) {}
@@ -144,6 +152,8 @@ public final class Node {
             released(now, msgs, decs);
         } else if (input instanceof Input.ResourcesFailed rf) {
             resourcesFailed(now, rf.reason(), msgs, decs);
+        } else if (input instanceof Input.Promote p) {
+            promote(p, decs);
         }
         tick(now, msgs, decs);
         PersistentState p = null;
@@ -160,6 +170,16 @@ public final class Node {
         detector.tick(now, decs);
         updateQuorum(decs);
         expireForwarded(now, decs);
+        if (force != null && now >= force.deadline) {
+            String why = ineligible(now, false);
+            endForce(false, "forced promotion not won within " + force.windowMs + " ms ("
+                    + (why != null ? why : "no majority of votes") + "); nothing changed", decs);
+            // a forced candidacy ends with the window: an Outdated node must not win it late
+            if (role == Role.CANDIDATE && record.isOutdated(me.id())) {
+                role = Role.FOLLOWER;
+                votes.clear();
+            }
+        }
         if (role == Role.LEADER) {
             leaderTick(now, msgs, decs);
         } else {
@@ -256,6 +276,9 @@ public final class Node {
             stepDown(now, "another master " + config.name(from) + " in term " + term, decs);
         }
         if (role == Role.CANDIDATE) role = Role.FOLLOWER;
+        if (force != null)
+            endForce(false, config.name(from) + " is master in term " + term + ": forced promotion abandoned; use switchover",
+                    decs);
         if (leader != from) decs.add(new Decision.LeaderChanged(term, from, "heartbeat in term " + term));
         leader = from;
         lastLeaderContact = now;
@@ -293,7 +316,8 @@ public final class Node {
             // the master we promised handed the role over: our promise to it ends here
             promiseUntil = now;
         }
-        if (now < promiseUntil && promisedTo != from) {
+        boolean overridePromise = vr.force() && flaws.contains(Flaw.FORCE_OVERRIDES_PROMISE);
+        if (now < promiseUntil && promisedTo != from && !overridePromise) {
             // still promised to a master (or just started): do not even adopt the term, so a node coming
             // back from a partition cannot depose a master that holds its lease
             msgs.add(new Outgoing(from, link, new Message.VoteResponse(term, false)));
@@ -301,17 +325,19 @@ public final class Node {
         }
         if (vr.term() > term) adoptTerm(vr.term(), "vote request from " + config.name(from), decs);
         // A candidate with a newer record knows better than we do whether it is Outdated or in standby (it
-        // checks that itself before standing); with the same version, ours says the same as its own.
+        // checks that itself before standing); with the same version, ours says the same as its own. An
+        // operator's force overrides the Outdated mark alone: the vote, the record and the promise rules hold.
         boolean newer = vr.recordVersion().newerThan(record.version());
+        boolean outdatedAndForced = !newer && record.isOutdated(from) && vr.force();
         boolean grant = (votedFor == 0 || votedFor == from)
                 && config.node(from).isData()
                 && vr.recordVersion().atLeast(record.version())
-                && (newer || !record.isOutdated(from));
+                && (newer || !record.isOutdated(from) || vr.force());
         if (grant) {
             votedFor = from;
             dirty = true;
             electionDeadline = now + t.failureTimeoutMs() * MS + jitter();
-            decs.add(new Decision.Voted(term, from));
+            decs.add(new Decision.Voted(term, from, outdatedAndForced));
         }
         msgs.add(new Outgoing(from, link, new Message.VoteResponse(term, grant)));
     }
@@ -344,8 +370,10 @@ public final class Node {
         electionDeadline = now + t.failureTimeoutMs() * MS + jitter();
         String reason = transfer ? "switchover from " + config.name(transferFrom)
                 : leaderSilenceReason(now);
+        boolean forced = force != null && record.isOutdated(me.id());
+        if (forced) reason = "forced promotion by operator, data " + record.dataState(me.id()) + "; " + reason;
         decs.add(new Decision.ElectionStarted(term, reason));
-        broadcast(new Message.VoteRequest(term, record.version(), transferFrom), msgs);
+        broadcast(new Message.VoteRequest(term, record.version(), transferFrom, forced), msgs);
         if (votesFor(votes) >= config.quorum()) becomeLeader(now, msgs, decs);
     }
 
@@ -362,7 +390,7 @@ public final class Node {
     private String ineligible(long now, boolean transfer) {
         if (!me.isData()) return "witness";
         if (role == Role.LEADER) return "already master";
-        if (record.isOutdated(me.id())) return "data Outdated";
+        if (record.isOutdated(me.id()) && force == null) return "data Outdated";
         if (now < backoffUntil && anotherCouldServe()) return "backing off after a resource failure";
         if (!transfer && now < promiseUntil) return "promised";
         if (config.twoNodeMode()) {
@@ -383,6 +411,7 @@ public final class Node {
     }
 
     private void becomeLeader(long now, List<Outgoing> msgs, List<Decision> decs) {
+        if (record.isOutdated(me.id()) && force == null) return; // never master on an Outdated copy unforced
         role = Role.LEADER;
         leader = me.id();
         lease = new LeaseTracker(config, me.id(), flaws.contains(Flaw.LEASE_FROM_ACK));
@@ -392,7 +421,13 @@ public final class Node {
         List<String> from = new ArrayList<>();
         for (int v : votes) if (v != me.id()) from.add(config.name(v));
         for (int f : fenced) from.add(config.name(f) + "(fenced)");
-        record = record.next(term, "elected in term " + term).withMaster(me.id());
+        if (force != null && record.isOutdated(me.id())) {
+            becomeForcedLeader(decs);
+        } else {
+            record = record.next(term, "elected in term " + term).withMaster(me.id());
+            if (force != null) endForce(false, config.name(me.id()) + " elected in term " + term
+                    + " without the force: its record no longer says it is Outdated", decs);
+        }
         electedAt = record.version();
         proposals.put(record.version(), record);
         dirty = true;
@@ -400,6 +435,83 @@ public final class Node {
                 + (from.isEmpty() ? "itself alone" : String.join("+", from))));
         sendHeartbeat(now, msgs);
         advanceCommit(msgs, decs);
+    }
+
+    /**
+     * The first record of a master elected by force: itself UpToDate, every other data node Outdated since this
+     * term, because their writes since this node was marked Outdated are given up by the operator's choice.
+     */
+    private void becomeForcedLeader(List<Decision> decs) {
+        long lostSince = record.dataState(me.id()).outdatedSinceTerm();
+        ClusterRecord next = record.withMaster(me.id()).withDataState(me.id(), DataState.UP_TO_DATE);
+        java.util.TreeSet<Integer> givenUp = new java.util.TreeSet<>();
+        for (NodeSpec n : config.nodes()) {
+            if (n.id() == me.id() || !n.isData()) continue;
+            if (!next.isOutdated(n.id())) {
+                next = next.withDataState(n.id(), DataState.outdatedSince(term));
+                givenUp.add(n.id());
+            }
+            // a report of its copy in sync from before the force is stale: only a resync after it counts
+            replication.put(n.id(), false);
+        }
+        String names = givenUp.isEmpty() ? "no node (every other copy was Outdated already)"
+                : String.join(", ", givenUp.stream().map(config::name).toList());
+        String reason = "forced promotion by operator: writes since term " + lostSince + " on " + names + " given up";
+        record = next.next(term, reason);
+        forcedTerm = term;
+        Force f = force;
+        force = null;
+        decs.add(new Decision.ForceEnded(f.requestId, true, term, givenUp, lostSince, reason));
+    }
+
+    private void endForce(boolean won, String reason, List<Decision> decs) {
+        Force f = force;
+        force = null;
+        decs.add(new Decision.ForceEnded(f.requestId, won, term, java.util.Set.of(), 0, reason));
+    }
+
+    /** {@code agentctl promote [--force]} given at this node: refused at once, or a window opens (see {@link Input.Promote}). */
+    private void promote(Input.Promote p, List<Decision> decs) {
+        long now = p.now();
+        String me0 = config.name(me.id());
+        String refusal = null;
+        if (!me.isData()) {
+            refusal = me0 + " is a witness: it cannot be master";
+        } else if (role == Role.LEADER) {
+            refusal = "already master";
+        } else if (!record.isOutdated(me.id())) {
+            refusal = me0 + " is not Outdated: promote is only for an Outdated node whose peer's data is gone; "
+                    + "use switchover --to " + me0;
+        } else if (!p.force()) {
+            refusal = "this node is Outdated since term " + record.dataState(me.id()).outdatedSinceTerm()
+                    + ": promoting it would lose the writes made since; add --force if the peer's data is gone";
+        } else if (force != null) {
+            refusal = "a forced promotion is already under way for " + (force.deadline - now) / MS + " ms more";
+        } else if (leader != 0 && detector.up(leader)) {
+            refusal = config.name(leader) + " is master: use switchover";
+        } else {
+            for (NodeSpec n : config.nodes()) {
+                if (n.id() == me.id() || !n.isData() || !detector.up(n.id())) continue;
+                if (!record.isOutdated(n.id()) && !record.isStandby(n.id())) {
+                    refusal = n.name() + " is reachable and UpToDate: it can be master without losing data "
+                            + "(use switchover; stop its agent first if its disk is gone)";
+                    break;
+                }
+            }
+            // two data nodes alone gain the quorum by fencing the peer, which the force lets this node do
+            if (refusal == null && !config.twoNodeMode() && reachableVotes() < config.quorum())
+                refusal = "no quorum: " + reachableVotes() + " of " + config.totalVotes() + " votes reachable, "
+                        + config.quorum() + " needed";
+        }
+        if (refusal != null) {
+            decs.add(new Decision.IntentResult(p.requestId(), false, refusal));
+            return;
+        }
+        force = new Force(p.requestId(), now + p.windowMs() * MS, p.windowMs());
+        // stand at once, not after the election timer: the operator is waiting (the promise still holds)
+        electionDeadline = now;
+        decs.add(new Decision.ForceStarted(p.requestId(), p.windowMs(), "forced promotion by operator: " + me0
+                + " stands despite its data " + record.dataState(me.id()) + " for up to " + p.windowMs() + " ms"));
     }
 
     private void adoptTerm(long newTerm, String why, List<Decision> decs) {
@@ -697,7 +809,7 @@ public final class Node {
 
     private void maybeFence(long now, List<Decision> decs) {
         if (!config.twoNodeMode() || !me.isData() || fencing != 0 || now < nextFenceAttempt) return;
-        if (record.isStandby(me.id()) || record.isOutdated(me.id())) return;
+        if (record.isStandby(me.id()) || (record.isOutdated(me.id()) && force == null)) return;
         for (NodeSpec n : config.nodes()) {
             if (n.id() == me.id() || fenced.contains(n.id())) continue;
             Long down = detector.downSince(n.id());
@@ -858,6 +970,7 @@ public final class Node {
             at.accept(backoffUntil);
         }
         at.accept(nextFenceAttempt);
+        if (force != null) at.accept(force.deadline);
         for (long f : forwarded.values()) at.accept(f);
         return c[0] == Long.MAX_VALUE ? now + t.heartbeatMs() * MS : c[0];
     }
@@ -873,6 +986,16 @@ public final class Node {
 
     public ClusterRecord record() {
         return record;
+    }
+
+    /** Whether this node is master in this term because an operator forced its promotion. */
+    public boolean forcedMaster() {
+        return role == Role.LEADER && forcedTerm == term;
+    }
+
+    /** Whether an operator's forced promotion is waiting to be won here. */
+    public boolean forcePending() {
+        return force != null;
     }
 
     /** The newest record this node knows to be committed. */

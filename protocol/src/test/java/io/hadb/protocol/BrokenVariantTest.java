@@ -25,6 +25,19 @@ class BrokenVariantTest {
         assertEquals(first.events(), again.events());
     }
 
+    /** The force overrides the Outdated mark only: one that also overrode the lease promise gives two masters. */
+    @org.junit.jupiter.api.Test
+    void aForceThatOverridesTheLeasePromiseIsCaught() {
+        EnumSet<Node.Flaw> flaw = EnumSet.of(Node.Flaw.FORCE_OVERRIDES_PROMISE);
+        SimulateMain.Summary s = SimulateMain.runMany(SimTopology.WITNESS, 1, 4000, flaw, false);
+        Simulation.Result first = s.failures.stream().filter(r -> r.violation().contains("S1")).findFirst().orElse(null);
+        assertFalse(first == null, "a force overriding the promise went unnoticed in 4000 histories");
+        assertFalse(Simulation.run(SimTopology.WITNESS, first.seed()).violation() != null,
+                "seed " + first.seed() + " fails without the flaw too");
+        Simulation.Result again = new Simulation(SimTopology.WITNESS, first.seed(), flaw, false).run();
+        assertEquals(first.violation(), again.violation());
+    }
+
     @ParameterizedTest
     @EnumSource(Node.Flaw.class)
     void theSameSeedsPassWithoutTheFlaw(Node.Flaw flaw) {

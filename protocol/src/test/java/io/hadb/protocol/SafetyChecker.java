@@ -1,6 +1,9 @@
 package io.hadb.protocol;
 
 import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The invariants the simulation checks after every step. Each method returns a description of the
@@ -10,6 +13,8 @@ final class SafetyChecker {
     private final ClusterConfig config;
     private ClusterRecord maxCommitted = ClusterRecord.EMPTY;
     private final java.util.Map<RecordVersion, ClusterRecord> seen = new java.util.HashMap<>();
+    /** The acknowledged writes that won forced promotions gave up. */
+    private final Set<Long> givenUp = new HashSet<>();
 
     SafetyChecker(ClusterConfig config) {
         this.config = config;
@@ -69,14 +74,50 @@ final class SafetyChecker {
         return null;
     }
 
-    /** S2: a node Outdated in the committed record never serves, and a new master has the newest data. */
-    String startsServing(int node, long data, long latestWrite) {
+    /**
+     * An operator's forced promotion of {@code node} was won: the acknowledged writes its copy lacks are given
+     * up. The exception is precise: only writes made by another data node that the forced record now marks
+     * Outdated, in a term no earlier than the one since which {@code node} was Outdated (writes it missed while
+     * marked). Any other write it lacks is a real loss, reported here. What is given up is given up for the
+     * cluster: a later master (another node resynced from the forced one) may lack those writes too.
+     */
+    String forcedWin(int node, long lostSinceTerm, Set<Integer> outdatedNow, WriteTree tree, long latestWrite, long data) {
+        Set<Long> lost = new HashSet<>();
+        for (long w : tree.missing(latestWrite, data)) {
+            int by = tree.writer(w);
+            if (by == node || !outdatedNow.contains(by))
+                return "S2: forced promotion of " + config.name(node) + " would lose write " + w + " made by "
+                        + config.name(by) + ", which the forced record does not give up (it gives up " + outdatedNow + ")";
+            if (tree.term(w) < lostSinceTerm)
+                return "S2: forced promotion of " + config.name(node) + " would lose write " + w + " of term "
+                        + tree.term(w) + ", made before " + config.name(node) + " was Outdated (term " + lostSinceTerm + ")";
+            lost.add(w);
+        }
+        givenUp.addAll(lost);
+        return null;
+    }
+
+    /**
+     * S2: a node Outdated in the committed record never serves, and a new master has every acknowledged write
+     * except those that a won forced promotion gave up (see {@link #forcedWin}).
+     */
+    String startsServing(int node, long data, long latestWrite, WriteTree tree) {
         if (maxCommitted.isOutdated(node))
             return "S2: " + config.name(node) + " serves while the committed record says it is "
                     + maxCommitted.dataState(node);
-        if (data != latestWrite)
-            return "S2: " + config.name(node) + " serves with data version " + data + " but " + latestWrite
-                    + " was acknowledged";
+        for (long w : tree.missing(latestWrite, data))
+            if (!givenUp.contains(w))
+                return "S2: " + config.name(node) + " serves with data " + data + " but write " + w + " (by "
+                        + config.name(tree.writer(w)) + " in term " + tree.term(w) + ") was acknowledged"
+                        + (givenUp.isEmpty() ? "" : " and no forced promotion gave that write up");
+        return null;
+    }
+
+    /** An operator discards a diverged copy (split brain): none of the writes dropped may be acknowledged ones. */
+    String discards(int node, List<Long> dropped, WriteTree tree, long latestWrite) {
+        for (long w : dropped)
+            if (tree.holds(latestWrite, w))
+                return "S3: discarding " + config.name(node) + "'s diverged copy drops acknowledged write " + w;
         return null;
     }
 }

@@ -53,9 +53,11 @@ public final class SimulateMain {
             if (trace) r.trace().forEach(l -> System.out.println("  " + l));
         }
         System.out.printf("topology %s: %d histories, %d simulated events, %d elections, %d crashes, %d pauses, "
-                        + "%d partitions, %d fences, %d switchovers, %d writes%n",
+                        + "%d partitions, %d fences, %d switchovers, %d writes, %d forced promotions started, %d won, "
+                        + "%d writes given up by them%n",
                 topology.cliName, seeds, s.events.get(), s.elections.get(), s.crashes.get(), s.pauses.get(),
-                s.partitions.get(), s.fences.get(), s.switchovers.get(), s.writes.get());
+                s.partitions.get(), s.fences.get(), s.switchovers.get(), s.writes.get(), s.forces.get(),
+                s.forcesWon.get(), s.writesGivenUp.get());
         System.out.println(s.passed + " passed, " + s.failures.size() + " failed");
         System.exit(s.failures.isEmpty() ? 0 : 1);
     }
@@ -74,7 +76,8 @@ public final class SimulateMain {
         long passed;
         final AtomicLong events = new AtomicLong(), elections = new AtomicLong(), crashes = new AtomicLong(),
                 pauses = new AtomicLong(), partitions = new AtomicLong(), fences = new AtomicLong(),
-                switchovers = new AtomicLong(), writes = new AtomicLong();
+                switchovers = new AtomicLong(), writes = new AtomicLong(), forces = new AtomicLong(),
+                forcesWon = new AtomicLong(), writesGivenUp = new AtomicLong();
     }
 
     static Summary runMany(SimTopology topology, long first, long count, Set<Node.Flaw> flaws, boolean trace) {
@@ -90,6 +93,9 @@ public final class SimulateMain {
                     s.fences.addAndGet(r.stats().fences);
                     s.switchovers.addAndGet(r.stats().switchovers);
                     s.writes.addAndGet(r.stats().writes);
+                    s.forces.addAndGet(r.stats().forces);
+                    s.forcesWon.addAndGet(r.stats().forcesWon);
+                    s.writesGivenUp.addAndGet(r.stats().writesGivenUp);
                     return r;
                 })
                 .filter(r -> !r.passed())

@@ -16,9 +16,13 @@ import java.util.Set;
  * rate drift within the configured bound, fencing and operator intents at random moments. After every step
  * the {@link SafetyChecker} looks for a violation; once the faults stop, a master must serve within a bound.
  *
- * <p>The resources are modelled just enough to check S2: every data node has a data version; the serving
- * master writes only while every peer is in sync or committed as Outdated (as DRBD's fence-peer handler
- * holds I/O), replication is synchronous while connected, and a reconnected peer resyncs.
+ * <p>The resources are modelled just enough to check S2: every data node's copy is its last write in a
+ * {@link WriteTree}; the serving master writes only while every peer is in sync or committed as Outdated (as
+ * DRBD's fence-peer handler holds I/O), replication is synchronous while connected, and a reconnected peer
+ * resyncs. The operator also forces the promotion of Outdated nodes at random (mostly right after a master
+ * crashed): such a master gives up the writes it lacks, its copy diverges from the old master's (a split brain
+ * that the operator resolves by discarding the old master's copy), and the checker accepts exactly those
+ * lost writes and no other.
  */
 public final class Simulation {
     static final long MS = 1_000_000L;
@@ -42,6 +46,9 @@ public final class Simulation {
         public int intentsAccepted;
         public int switchovers;
         public long writes;
+        public int forces;
+        public int forcesWon;
+        public long writesGivenUp;
     }
 
     // ------------------------------------------------------------------ configuration of one history
@@ -51,6 +58,8 @@ public final class Simulation {
     private final Set<Node.Flaw> flaws;
     private final boolean tracing;
     private final Random rnd;
+    /** The operator's forced promotions draw from their own stream, so histories without them stay as they were. */
+    private final Random opRnd;
     private final ClusterConfig config;
     private final long faultsEnd;
     private final long end;
@@ -69,6 +78,8 @@ public final class Simulation {
     private long maxDelay = 2 * MS;
     private int faultEpoch;
     private long latestWrite;
+    private final WriteTree tree = new WriteTree();
+    private final Map<Long, Long> splitSince = new HashMap<>();
     private final Map<Long, Long> resyncSince = new HashMap<>();
     private final SafetyChecker checker;
     private final Stats stats = new Stats();
@@ -88,6 +99,7 @@ public final class Simulation {
         this.flaws = flaws;
         this.tracing = tracing;
         this.rnd = new Random(seed);
+        this.opRnd = new Random(seed * 0x9E3779B97F4A7C15L + 17);
         boolean twoLinks = rnd.nextBoolean();
         this.tickEvery = rnd.nextBoolean();
         this.config = topology.config(Timings.defaults(), twoLinks);
@@ -110,7 +122,7 @@ public final class Simulation {
     // ------------------------------------------------------------------ events
 
     private static final int START = 0, TICK_EV = 1, DELIVER = 2, WORLD = 3, FAULT = 4, RESTART = 5, HEAL = 6,
-            FENCE_DONE = 7, RELEASED = 8, FAULTS_END = 9, CALM = 10;
+            FENCE_DONE = 7, RELEASED = 8, FAULTS_END = 9, CALM = 10, FORCE = 11, DIES = 12, OPERATOR = 13;
 
     private record Ev(long at, long order, int kind, int node, long token, Object payload) implements Comparable<Ev> {
         @Override
@@ -129,6 +141,7 @@ public final class Simulation {
     public Result run() {
         for (int id : ids) schedule(rnd.nextInt(400) * MS, START, id, 0, null);
         schedule(500 * MS, FAULT, 0, 0, null);
+        schedule((500 + opRnd.nextInt(3000)) * MS, OPERATOR, 0, 0, null);
         schedule(TICK, WORLD, 0, 0, null);
         schedule(faultsEnd, FAULTS_END, 0, 0, null);
         while (!queue.isEmpty() && violation == null) {
@@ -181,6 +194,18 @@ public final class Simulation {
                 if (cell != null && cell[0] > 0) cell[0]--;
             }
             case FENCE_DONE -> fenceDone(n, e.token, (int[]) e.payload);
+            case FORCE -> {
+                if (now < faultsEnd) forcePromotion(n);
+            }
+            case DIES -> {
+                if (now < faultsEnd) crash(n, (100 + opRnd.nextInt(2900)) * MS, "dies after losing replication");
+            }
+            case OPERATOR -> {
+                if (now < faultsEnd) {
+                    forceScenario();
+                    schedule(now + (long) (-Math.log(1 - opRnd.nextDouble()) * 2500) * MS + MS, OPERATOR, 0, 0, null);
+                }
+            }
             case RELEASED -> {
                 if (n.node == null || e.token != n.incarnation) return;
                 if (n.paused()) {
@@ -234,6 +259,17 @@ public final class Simulation {
 
     private void crash(SimNode n, long downFor, String why) {
         if (n.node == null) return;
+        if (n.node.isLeader() && (why.startsWith("dies") || opRnd.nextBoolean())) {
+            // the master is gone: half the time the operator takes it for gone for good and forces the
+            // promotion of a node that is Outdated, after a while
+            for (int id : ids) {
+                SimNode o = nodes.get(id);
+                if (o != n && o.node != null && config.node(id).isData() && o.node.record().isOutdated(id)) {
+                    schedule(now + (200 + opRnd.nextInt(2800)) * MS, FORCE, id, 0, null);
+                    break;
+                }
+            }
+        }
         n.node = null;
         n.serving = false;
         n.pausedUntil = 0;
@@ -268,8 +304,18 @@ public final class Simulation {
         if (d instanceof Decision.ServeChanged sc) {
             n.serving = sc.serving();
             if (sc.serving()) {
-                String v = checker.startsServing(n.id, n.data, latestWrite);
-                if (v != null) fail(v);
+                String v = checker.startsServing(n.id, n.data, latestWrite, tree);
+                if (v != null) {
+                    fail(v);
+                } else if (n.data != latestWrite) {
+                    // writes given up by a forced promotion: promoting with the peer gone starts a new
+                    // data generation (DRBD's new UUID), so the old master's copy has diverged from here on
+                    stats.writesGivenUp += tree.missing(latestWrite, n.data).size();
+                    n.data = tree.write(n.data, n.id, n.node.term());
+                    latestWrite = n.data;
+                    log(config.name(n.id) + " serves without writes a forced promotion gave up: acknowledged line now ends at "
+                            + latestWrite);
+                }
             }
         } else if (d instanceof Decision.ElectionStarted) {
             stats.elections++;
@@ -293,6 +339,18 @@ public final class Simulation {
             schedule(now + (5 + rnd.nextInt(600)) * MS, RELEASED, n.id, n.incarnation, null);
         } else if (d instanceof Decision.IntentResult ir && ir.accepted()) {
             stats.intentsAccepted++;
+        } else if (d instanceof Decision.ForceStarted) {
+            stats.forces++;
+        } else if (d instanceof Decision.ForceEnded fe) {
+            if (!tracing) log(config.name(n.id) + ": " + fe);
+            if (fe.won()) {
+                stats.forcesWon++;
+                Set<Integer> outdated = new java.util.HashSet<>();
+                ClusterRecord r = n.node.record();
+                for (int id : ids) if (config.node(id).isData() && r.isOutdated(id)) outdated.add(id);
+                String v = checker.forcedWin(n.id, fe.lostSinceTerm(), outdated, tree, latestWrite, n.data);
+                if (v != null) fail(v);
+            }
         }
     }
 
@@ -411,6 +469,47 @@ public final class Simulation {
         }
     }
 
+    /**
+     * What the operator does about forced promotions: half the time {@code promote [--force]} somewhere; half the
+     * time the replication link to a peer goes (all links when there is one), the master writes on with the peer
+     * Outdated, then dies, which is the case a forced promotion is for (the crash schedules the operator's force).
+     */
+    private void forceScenario() {
+        if (opRnd.nextBoolean()) {
+            forcePromotion(opRnd.nextInt(4) == 0 ? nodes.get(ids.get(opRnd.nextInt(ids.size()))) : null);
+            return;
+        }
+        int a = ids.get(opRnd.nextInt(ids.size()));
+        long dur = (300 + opRnd.nextInt(3700)) * MS;
+        for (SimNode m : nodes.values()) {
+            if (m.node == null || !m.serving || m.paused() || a == m.id || !config.node(a).isData()) continue;
+            log(config.name(m.id) + " <-> " + config.name(a) + " replication link cut for " + dur / MS
+                    + " ms; the master dies soon after");
+            block(key(m.id, a, 0), dur);
+            block(key(a, m.id, 0), dur);
+            schedule(now + (400 + opRnd.nextInt(2000)) * MS, DIES, m.id, 0, null);
+            break;
+        }
+    }
+
+    /** {@code agentctl promote [--force]} at {@code at}, or at a node whose record says it is Outdated (null). */
+    private void forcePromotion(SimNode at) {
+        if (at == null) {
+            List<SimNode> outdated = new ArrayList<>();
+            for (int id : ids) {
+                SimNode o = nodes.get(id);
+                if (o.node != null && !o.paused() && config.node(id).isData() && o.node.record().isOutdated(id)) outdated.add(o);
+            }
+            if (outdated.isEmpty()) return;
+            at = outdated.get(opRnd.nextInt(outdated.size()));
+        }
+        if (at.node == null || at.paused()) return;
+        boolean force = opRnd.nextInt(8) != 0;
+        long window = 1000 + opRnd.nextInt(9000);
+        log("operator at " + config.name(at.id) + ": promote" + (force ? " --force" : "") + " (window " + window + " ms)");
+        step(at, new Input.Promote(at.local(now), ++requestIds, force, window));
+    }
+
     private void randomIntent() {
         SimNode at = nodes.get(randomNode());
         if (at.node == null || at.paused()) return;
@@ -453,11 +552,33 @@ public final class Simulation {
             SimNode na = nodes.get(a), nb = nodes.get(b);
             if (!connected(a, b) || na.data == nb.data) {
                 resyncSince.remove(k);
+                splitSince.remove(k);
                 continue;
             }
+            if (!tree.holds(na.data, nb.data) && !tree.holds(nb.data, na.data)) {
+                // both wrote since they parted (only after a forced promotion): DRBD stays StandAlone, nothing
+                // resyncs until the operator discards one side
+                resyncSince.remove(k);
+                Long split = splitSince.putIfAbsent(k, now);
+                if (split != null && now - split >= 1000 * MS && na.serving != nb.serving) {
+                    SimNode loser = na.serving ? nb : na, winner = na.serving ? na : nb;
+                    List<Long> dropped = tree.missing(loser.data, winner.data);
+                    log("operator discards " + config.name(loser.id) + "'s diverged copy (" + dropped.size()
+                            + " writes given up earlier): split brain resolved, it resyncs from " + config.name(winner.id));
+                    String v = checker.discards(loser.id, dropped, tree, latestWrite);
+                    if (v != null) {
+                        fail(v);
+                        return;
+                    }
+                    loser.data = tree.commonAncestor(loser.data, winner.data);
+                    splitSince.remove(k);
+                }
+                continue;
+            }
+            splitSince.remove(k);
             Long since = resyncSince.putIfAbsent(k, now);
             if (since != null && now - since >= 300 * MS) {
-                long v = Math.max(na.data, nb.data);
+                long v = tree.holds(na.data, nb.data) ? na.data : nb.data;
                 na.data = v;
                 nb.data = v;
                 resyncSince.remove(k);
@@ -492,12 +613,13 @@ public final class Simulation {
                         + " was acknowledged elsewhere: acknowledged writes lost (S2/S3)");
                 return;
             }
-            latestWrite++;
+            long before = n.data;
+            latestWrite = tree.write(before, n.id, n.node.term());
             stats.writes++;
             n.data = latestWrite;
             for (int p : ids) if (p != n.id && config.node(p).isData() && connected(n.id, p)) {
                 SimNode np = nodes.get(p);
-                if (np.data == latestWrite - 1 && !resyncSince.containsKey(key(Math.min(n.id, p), Math.max(n.id, p), -1)))
+                if (np.data == before && !resyncSince.containsKey(key(Math.min(n.id, p), Math.max(n.id, p), -1)))
                     np.data = latestWrite;
             }
         }

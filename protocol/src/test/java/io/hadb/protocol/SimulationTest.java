@@ -28,6 +28,9 @@ class SimulationTest {
         assertTrue(s.pauses.get() > SEEDS / 2, "pauses: " + s.pauses.get());
         assertTrue(s.switchovers.get() > SEEDS / 20, "switchovers: " + s.switchovers.get());
         assertTrue(s.writes.get() > SEEDS * 50L, "writes: " + s.writes.get());
+        // operators forced promotions, some won and gave writes up, and the checker accepted exactly those
+        assertTrue(s.forcesWon.get() > SEEDS / 200, "forced promotions won: " + s.forcesWon.get());
+        assertTrue(s.writesGivenUp.get() > 0, "writes given up: " + s.writesGivenUp.get());
         if (topology == SimTopology.TWO_NODE_FENCING) assertTrue(s.fences.get() > SEEDS / 2, "fences: " + s.fences.get());
     }
 }

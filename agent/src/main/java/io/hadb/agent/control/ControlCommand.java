@@ -12,6 +12,9 @@ public sealed interface ControlCommand {
 
     record Operator(Intent intent) implements ControlCommand {}
 
+    /** Promote this node: only an Outdated one, only with {@code force}, standing for up to {@code windowMs}. */
+    record Promote(boolean force, long windowMs) implements ControlCommand {}
+
     /** DRBD's fence-peer handler: may this node go on without {@code peer}? Answered within {@code waitMs}. */
     record FencePeer(String peer, long waitMs, String resource) implements ControlCommand {}
 
@@ -21,7 +24,12 @@ public sealed interface ControlCommand {
     record Invalid(String problem) implements ControlCommand {}
 
     String USAGE = "status | history | standby NODE | unstandby NODE | switchover [NODE] | maintenance on|off"
+            + " | promote [--force [WINDOW_MS]]"
             + " | fence-peer PEER WAIT_MS [RESOURCE] | unfence-peer PEER [RESOURCE] | after-resync-target PEER [RESOURCE]";
+
+    /** How long a forced promotion stands for election unless told otherwise, and the longest it may. */
+    long DEFAULT_FORCE_WINDOW_MS = 30_000;
+    long MAX_FORCE_WINDOW_MS = 300_000;
 
     /** The longest a fence-peer question may wait for the cluster's answer. */
     long MAX_FENCE_WAIT_MS = 120_000;
@@ -54,6 +62,20 @@ public sealed interface ControlCommand {
                 if (w.length == 2 && (w[1].equals("on") || w[1].equals("off")))
                     return new Operator(new Intent.Maintenance(w[1].equals("on")));
                 return new Invalid("maintenance needs on or off");
+            case "promote": {
+                if (w.length == 1) return new Promote(false, DEFAULT_FORCE_WINDOW_MS);
+                if (!w[1].equals("--force") || w.length > 3) return new Invalid("promote takes only --force [WINDOW_MS]");
+                if (w.length == 2) return new Promote(true, DEFAULT_FORCE_WINDOW_MS);
+                long window;
+                try {
+                    window = Long.parseLong(w[2]);
+                } catch (NumberFormatException e) {
+                    return new Invalid("promote --force: WINDOW_MS must be a number of milliseconds, got " + w[2]);
+                }
+                if (window < 1_000 || window > MAX_FORCE_WINDOW_MS)
+                    return new Invalid("promote --force: WINDOW_MS must be in 1000.." + MAX_FORCE_WINDOW_MS + ", got " + window);
+                return new Promote(true, window);
+            }
             case "fence-peer": {
                 if (w.length < 3 || w.length > 4) return new Invalid("fence-peer needs PEER WAIT_MS [RESOURCE]");
                 long wait;

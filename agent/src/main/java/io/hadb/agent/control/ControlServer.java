@@ -207,6 +207,13 @@ public final class ControlServer implements AutoCloseable {
                 o.put("accepted", a.accepted());
                 o.put("message", a.message());
                 return o.toString();
+            } else if (cmd instanceof ControlCommand.Promote p) {
+                Agent.IntentAnswer a = agent.promote(p.force(), Duration.ofMillis(p.windowMs()))
+                        .get(p.windowMs() + 10_000, TimeUnit.MILLISECONDS);
+                ObjectNode o = JSON.createObjectNode();
+                o.put("accepted", a.accepted());
+                o.put("message", a.message());
+                return o.toString();
             } else if (cmd instanceof ControlCommand.FencePeer fp) {
                 FENCING.info("DRBD fence-peer handler for " + fp.peer()
                         + (fp.resource().isEmpty() ? "" : " (resource " + fp.resource() + ")") + ": asking the cluster, "

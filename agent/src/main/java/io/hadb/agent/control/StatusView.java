@@ -39,7 +39,14 @@ public final class StatusView {
         else
             b.append("Lease left:  - (held by the master)\n");
         b.append("Maintenance: ").append(rec.path("maintenance").asBoolean() ? "ON (resource actions frozen)" : "off").append('\n');
-        b.append("Record:      ").append(rec.path("version").asText("?")).append('\n');
+        b.append("Record:      ").append(rec.path("version").asText("?"));
+        String why = rec.path("reason").asText("");
+        if (!why.isEmpty()) b.append(" (").append(why).append(')');
+        b.append('\n');
+        if (s.path("forcedMaster").asBoolean(false))
+            b.append("FORCED:      this node is master by the operator's forced promotion; the writes named above are given up\n");
+        else if (s.path("forcePending").asBoolean(false))
+            b.append("FORCED:      the operator forced this node's promotion: standing for election despite its Outdated copy\n");
 
         Set<String> standby = new HashSet<>();
         rec.path("standby").forEach(n -> standby.add(n.asText()));

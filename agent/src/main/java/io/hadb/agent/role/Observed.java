@@ -12,6 +12,15 @@ import io.hadb.agent.mysql.HealthStatus;
  * @param mysqlGaveUp   mysqld crashed more often than its in-place restarts allow
  * @param probeOpen     the load balancer's probe answers healthy
  * @param leaseExpired  this node's lease has certainly ended (no other node can still count on it to act)
+ * @param forcedPromotion this node is master because an operator forced the promotion of its Outdated copy:
+ *                      DRBD may promote a copy that is not UpToDate with {@code primary --force}
  */
 public record Observed(DrbdResourceState drbd, boolean mounted, HealthStatus mysql, boolean mysqlGaveUp,
-                       boolean probeOpen, boolean leaseExpired) {}
+                       boolean probeOpen, boolean leaseExpired, boolean forcedPromotion) {
+
+    /** @param forcedPromotion this node is master because an operator forced the promotion of its Outdated copy */
+    public Observed(DrbdResourceState drbd, boolean mounted, HealthStatus mysql, boolean mysqlGaveUp,
+                    boolean probeOpen, boolean leaseExpired) {
+        this(drbd, mounted, mysql, mysqlGaveUp, probeOpen, leaseExpired, false);
+    }
+}

@@ -54,6 +54,7 @@ public final class ResourceManager implements AutoCloseable {
     private volatile Goal goal = Goal.RELEASE;
     private volatile long leaseEndNanos = Long.MIN_VALUE;
     private volatile boolean releaseRequested;
+    private volatile boolean forcedPromotion;
     private volatile DrbdResourceState drbdState;
     private Boolean lastPeerInSync;
     private String lastLogged = "";
@@ -120,6 +121,13 @@ public final class ResourceManager implements AutoCloseable {
         return goal;
     }
 
+    /** Whether this node's mastership came from an operator's forced promotion (see {@link Observed}). */
+    public void forcedPromotion(boolean forced) {
+        if (forced != forcedPromotion) LOG.info(forced ? "master by the operator's forced promotion: DRBD may be promoted with --force"
+                : "no forced promotion in effect");
+        forcedPromotion = forced;
+    }
+
     private void drbdChanged(DrbdResourceState s) {
         drbdState = s;
         poke();
@@ -143,7 +151,8 @@ public final class ResourceManager implements AutoCloseable {
             mounted = false;
         }
         HealthStatus h = mysql.health().status();
-        return new Observed(drbdState, mounted, h, false, probe.healthy(), System.nanoTime() >= leaseEndNanos);
+        return new Observed(drbdState, mounted, h, false, probe.healthy(), System.nanoTime() >= leaseEndNanos,
+                forcedPromotion);
     }
 
     private void evaluate() {
@@ -184,6 +193,7 @@ public final class ResourceManager implements AutoCloseable {
         try {
             switch (a.action()) {
                 case PROMOTE -> drbd.primary();
+                case PROMOTE_FORCE -> drbd.primaryForce();
                 case MOUNT -> fs.mount(config.filesystem().device(), config.filesystem().mountpoint());
                 case START_MYSQL -> mysql.start();
                 case OPEN_PROBE -> probe.setHealthy(true);
@@ -230,7 +240,8 @@ public final class ResourceManager implements AutoCloseable {
             if (a.action() == Step.Action.CLOSE_PROBE && o.mysql() == HealthStatus.STOPPED) measureStop();
             failures = 0;
             // the events stream may lag a command by a few ms: wait for DRBD's own word before the next step
-            if (a.action() == Step.Action.PROMOTE || a.action() == Step.Action.DEMOTE) awaitDrbdRole(a.action());
+            if (a.action() == Step.Action.PROMOTE || a.action() == Step.Action.PROMOTE_FORCE
+                    || a.action() == Step.Action.DEMOTE) awaitDrbdRole(a.action());
             awaitDrbd(a.action());
             return true;
         } catch (Exception e) {
@@ -294,7 +305,7 @@ public final class ResourceManager implements AutoCloseable {
         long until = System.nanoTime() + 2_000_000_000L;
         while (System.nanoTime() < until) {
             boolean primary = drbdState.isPrimary();
-            if (a == Step.Action.PROMOTE ? primary : !primary) return;
+            if (a == Step.Action.DEMOTE ? !primary : primary) return;
             Thread.sleep(5);
         }
     }

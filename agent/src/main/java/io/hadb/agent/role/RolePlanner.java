@@ -39,14 +39,26 @@ public final class RolePlanner {
         if (d.isPrimary() && (d.disk() == DrbdDiskState.DISKLESS || d.disk() == DrbdDiskState.FAILED))
             return closeThenFail(o, "DRBD disk is " + d.disk().text() + " (I/O errors)");
         if (!d.isPrimary()) {
-            if (d.disk() != DrbdDiskState.UPTODATE)
-                return new Step.Fail("DRBD disk is " + d.disk().text() + ", not UpToDate: promoting would serve stale data");
+            boolean force = false;
+            if (d.disk() != DrbdDiskState.UPTODATE) {
+                // only the operator's forced promotion promotes a copy DRBD does not call UpToDate, and only one
+                // that is whole (Outdated, Consistent): an Inconsistent copy is a half-finished resync
+                boolean whole = d.disk() == DrbdDiskState.OUTDATED || d.disk() == DrbdDiskState.CONSISTENT;
+                if (!o.forcedPromotion() || !whole)
+                    return new Step.Fail("DRBD disk is " + d.disk().text() + ", not UpToDate: promoting would serve "
+                            + (whole ? "stale" : "corrupt or missing") + " data"
+                            + (o.forcedPromotion() ? " (a forced promotion never promotes a copy that is " + d.disk().text() + ")" : ""));
+                force = true;
+            }
             if (d.peerRole() == DrbdRole.PRIMARY) {
                 // this node holds the lease, so the old master's lease has ended: DRBD has just not noticed
                 // yet that the peer is gone (ping-timeout); cut replication rather than wait for it
                 return act(Step.Action.DISCONNECT, "peer still shows DRBD Primary but its lease has ended: "
                         + "disconnecting replication before promoting");
             }
+            if (force)
+                return act(Step.Action.PROMOTE_FORCE, "forced promotion by the operator: DRBD disk is " + d.disk().text()
+                        + ", becoming Primary with --force (writes only the peer had are given up)");
             return act(Step.Action.PROMOTE, "lease held: becoming DRBD Primary");
         }
         if (!o.mounted()) return act(Step.Action.MOUNT, "DRBD Primary: mounting");

@@ -15,7 +15,7 @@ public sealed interface Step {
     record Fail(String reason) implements Step {}
 
     enum Action {
-        PROMOTE, MOUNT, START_MYSQL, OPEN_PROBE,
+        PROMOTE, PROMOTE_FORCE, MOUNT, START_MYSQL, OPEN_PROBE,
         CLOSE_PROBE, STOP_MYSQL, UNMOUNT, DEMOTE,
         DETACH_FORCE, RESUME_IO, ATTACH, CONNECT, DISCONNECT
     }

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Three real agent processes (two data nodes and a witness, no resources) on 127.0.0.1–3, driven through
  * agentctl over their control sockets: the status table, switchover steps, refusals with their exit codes,
  * history, DRBD's fence-peer answers, the socket's owner, group and mode, credentials of other users
- * (through setpriv), systemd notifications of a spawned agent, and a SIGTERM to the master that hands over.
+ * (through setpriv), systemd notifications of a spawned agent, a SIGTERM to the master that hands over, and
+ * the operator's forced promotion of the Outdated survivor once the master is gone for good.
  * The tests share the cluster and run in order.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -264,6 +265,30 @@ class ControlProcessTest {
 
     @Test
     @Order(9)
+    void promoteIsRefusedWithoutForceAndWhileAMasterIsLive() throws Exception {
+        String m = master();
+        String other = m.equals("hadb01") ? "hadb02" : "hadb01";
+        long since = status(m).path("record").path("outdated").path(other).asLong();
+        assertTrue(since > 0, "the peer is Outdated after the fence-peer test");
+        Ctl plain = ctl(Map.of(), "--socket", socket(other).toString(), "promote");
+        assertEquals(CtlExit.TARGET_OUTDATED, plain.code, plain.out + plain.err);
+        assertTrue(plain.err.contains("refused: this node is Outdated since term " + since + ": promoting it would lose "
+                + "the writes made since; add --force if the peer's data is gone"), plain.err);
+        Ctl live = ctl(Map.of(), "--socket", socket(other).toString(), "promote", "--force");
+        assertEquals(CtlExit.USE_SWITCHOVER, live.code, live.out + live.err);
+        assertTrue(live.err.contains("refused: " + m + " is master: use switchover"), live.err);
+        Ctl notOutdated = ctl(Map.of(), "--socket", socket(m).toString(), "promote", "--force");
+        assertEquals(CtlExit.ALREADY, notOutdated.code, notOutdated.err);
+        Ctl witness = ctl(Map.of(), "--socket", socket("witness").toString(), "promote", "--force");
+        assertEquals(CtlExit.REFUSED, witness.code, witness.err);
+        assertTrue(witness.err.contains("witness is a witness: it cannot be master"), witness.err);
+        Ctl badWindow = ctl(Map.of(), "--socket", socket(other).toString(), "promote", "--force", "--window", "0");
+        assertEquals(CtlExit.USAGE, badWindow.code, badWindow.err);
+        assertEquals(m, master(), "no refusal changed anything");
+    }
+
+    @Test
+    @Order(10)
     void sigtermOnAMasterThatNobodyCanReplaceJustStops() throws Exception {
         String m = master();
         JsonNode s = status(m);
@@ -273,6 +298,46 @@ class ControlProcessTest {
         assertTrue(p.waitFor(30, TimeUnit.SECONDS), m + " did not exit after SIGTERM");
         String log = Files.readString(dir.resolve(m + ".log"));
         assertTrue(log.contains("stopping without a hand-over: no other node can take over"), log);
+    }
+
+    @Test
+    @Order(11)
+    void theOperatorForcesTheOutdatedSurvivorOnceTheMasterIsGone() throws Exception {
+        String gone = agents.entrySet().stream().filter(e -> !e.getValue().isAlive()).map(Map.Entry::getKey)
+                .findFirst().orElseThrow();
+        String survivor = gone.equals("hadb01") ? "hadb02" : "hadb01";
+        await(() -> status(survivor) != null && status(survivor).path("leader").isNull(), 10_000, "the master seen gone");
+        long since = status(survivor).path("record").path("outdated").path(survivor).asLong();
+        assertTrue(since > 0, "the survivor is Outdated: " + status(survivor));
+        assertEquals("data Outdated", whyNotCandidate(survivor));
+
+        Ctl r = ctl(Map.of(), "--socket", socket(survivor).toString(), "promote", "--force", "--window", "20");
+        assertEquals(0, r.code, r.out + r.err);
+        assertTrue(r.out.contains("promote --force requested on " + survivor + " (Outdated since term " + since), r.out);
+        String reason = "forced promotion by operator: writes since term " + since + " on " + gone + " given up";
+        assertTrue(r.out.contains(survivor + " won in term"), r.out);
+        assertTrue(r.out.contains("forced record committed (" + reason + ")"), r.out);
+        assertEquals(survivor, masterAmong(survivor, "witness"));
+
+        JsonNode s = status(survivor);
+        assertTrue(s.path("forcedMaster").asBoolean(), s.toString());
+        assertEquals(reason, s.path("record").path("reason").asText());
+        assertTrue(s.path("record").path("outdated").path(gone).asLong() > since, "the old master is Outdated now: " + s);
+        assertTrue(s.path("record").path("outdated").path(survivor).isMissingNode(), "the survivor is UpToDate: " + s);
+        Ctl table = ctl(Map.of(), "--socket", socket(survivor).toString(), "status");
+        assertTrue(table.out.contains("FORCED:") && table.out.contains(reason), table.out);
+        Ctl h = ctl(Map.of(), "--socket", socket(survivor).toString(), "history");
+        assertTrue(h.out.contains("operator asks: promote --force"), h.out);
+        assertTrue(h.out.contains("forced promotion won in term"), h.out);
+        Ctl wh = ctl(Map.of(), "--socket", socket("witness").toString(), "history");
+        assertTrue(wh.out.contains("voted for " + survivor) && wh.out.contains("the operator forced its promotion"), wh.out);
+        // spent: a second one is refused
+        Ctl again = ctl(Map.of(), "--socket", socket(survivor).toString(), "promote", "--force");
+        assertEquals(CtlExit.ALREADY, again.code, again.err);
+    }
+
+    private String whyNotCandidate(String n) {
+        return status(n).path("whyNotCandidate").asText(null);
     }
 
     // ------------------------------------------------------------ helpers

@@ -85,6 +85,50 @@ class ControlPureTest {
         assertEquals(CtlExit.ALREADY, CtlExit.forRefusal("already master"));
         assertEquals(CtlExit.REFUSED, CtlExit.forRefusal("witness is a witness: it cannot be master"));
         assertEquals(CtlExit.REFUSED, CtlExit.forRefusal("a switchover to hadb02 is already under way"));
+        // promote: each refusal its own code
+        assertEquals(CtlExit.TARGET_OUTDATED, CtlExit.forRefusal("this node is Outdated since term 4: promoting it would "
+                + "lose the writes made since; add --force if the peer's data is gone"));
+        assertEquals(CtlExit.USE_SWITCHOVER, CtlExit.forRefusal("hadb01 is master: use switchover"));
+        assertEquals(CtlExit.USE_SWITCHOVER, CtlExit.forRefusal("hadb02 is not Outdated: promote is only for an Outdated "
+                + "node whose peer's data is gone; use switchover --to hadb02"));
+        assertEquals(CtlExit.USE_SWITCHOVER, CtlExit.forRefusal("hadb01 is reachable and UpToDate: it can be master without "
+                + "losing data (use switchover; stop its agent first if its disk is gone)"));
+        assertEquals(CtlExit.TIMEOUT, CtlExit.forRefusal("forced promotion not won within 30000 ms (no quorum); nothing changed"));
+        assertEquals(CtlExit.NO_QUORUM, CtlExit.forRefusal("no quorum: 1 of 3 votes reachable, 2 needed"));
+    }
+
+    @Test
+    void parsesPromote() {
+        assertEquals(new ControlCommand.Promote(false, ControlCommand.DEFAULT_FORCE_WINDOW_MS), ControlCommand.parse("promote", null));
+        assertEquals(new ControlCommand.Promote(true, ControlCommand.DEFAULT_FORCE_WINDOW_MS),
+                ControlCommand.parse("promote --force", null));
+        assertEquals(new ControlCommand.Promote(true, 5000), ControlCommand.parse("promote --force 5000", null));
+        assertTrue(ControlCommand.parse("promote --force 10", null) instanceof ControlCommand.Invalid);
+        assertTrue(ControlCommand.parse("promote --force x", null) instanceof ControlCommand.Invalid);
+        assertTrue(ControlCommand.parse("promote hadb02", null) instanceof ControlCommand.Invalid);
+    }
+
+    @Test
+    void promoteWatchNamesTheStepsInOrder() throws Exception {
+        PromoteWatch w = new PromoteWatch("hadb02", 0);
+        String pending = "{\"node\":\"hadb02\",\"leader\":null,\"term\":7,\"forcePending\":true,\"forcedMaster\":false,"
+                + "\"record\":{\"master\":\"hadb01\"},\"resources\":{\"probe\":\"down\"}}";
+        List<String> a = w.observe(JSON.readTree(pending), 10_000_000L);
+        assertEquals(1, a.size(), a.toString());
+        assertTrue(a.get(0).contains("hadb02 stands for election despite its Outdated copy (term 7)"), a.get(0));
+        assertTrue(w.won("won in term 8: forced promotion by operator: writes since term 5 on hadb01 given up", 300_000_000L)
+                .contains("(0.290s)  hadb02 won in term 8"));
+        String serving = "{\"node\":\"hadb02\",\"leader\":\"hadb02\",\"term\":8,\"forcePending\":false,\"forcedMaster\":true,"
+                + "\"record\":{\"master\":\"hadb02\",\"reason\":\"forced promotion by operator: writes since term 5 on hadb01 "
+                + "given up\"},\"resources\":{\"probe\":\"down\"}}";
+        List<String> b = w.observe(JSON.readTree(serving), 400_000_000L);
+        assertEquals(1, b.size(), b.toString());
+        assertTrue(b.get(0).contains("forced record committed (forced promotion by operator: writes since term 5 on hadb01 "
+                + "given up): hadb02 serves, starting its resources"), b.get(0));
+        assertTrue(!w.done());
+        List<String> c = w.observe(JSON.readTree(serving.replace("\"down\"", "\"healthy\"")), 900_000_000L);
+        assertTrue(c.get(0).contains("probe healthy on hadb02"), c.toString());
+        assertTrue(w.done());
     }
 
     @Test

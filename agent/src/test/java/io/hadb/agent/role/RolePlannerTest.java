@@ -30,6 +30,7 @@ class RolePlannerTest {
         boolean probe;
         boolean leaseExpired;
         boolean peerPrimary;
+        boolean forced;
         final List<Step.Action> log = new ArrayList<>();
 
         Observed observed() {
@@ -38,7 +39,7 @@ class RolePlannerTest {
                     conn == DrbdConnectionState.CONNECTED ? DrbdDiskState.UPTODATE : DrbdDiskState.DUNKNOWN,
                     conn == DrbdConnectionState.CONNECTED ? DrbdReplicationState.ESTABLISHED : DrbdReplicationState.OFF,
                     0, OptionalDouble.empty(), false);
-            return new Observed(d, mounted, mysql, false, probe, leaseExpired);
+            return new Observed(d, mounted, mysql, false, probe, leaseExpired, forced);
         }
 
         Step run(Goal g) {
@@ -48,6 +49,10 @@ class RolePlannerTest {
                 log.add(a.action());
                 switch (a.action()) {
                     case PROMOTE -> role = DrbdRole.PRIMARY;
+                    case PROMOTE_FORCE -> {
+                        role = DrbdRole.PRIMARY;
+                        disk = DrbdDiskState.UPTODATE;
+                    }
                     case MOUNT -> mounted = true;
                     case START_MYSQL -> mysql = HealthStatus.HEALTHY;
                     case OPEN_PROBE -> probe = true;
@@ -156,5 +161,57 @@ class RolePlannerTest {
         w.probe = true;
         w.mounted = true;
         assertInstanceOf(Step.Wait.class, RolePlanner.next(Goal.HOLD, w.observed()));
+    }
+
+    // ---------------------------------------------------------------- forced promotion
+
+    @Test
+    void anOutdatedDiskIsPromotedWithForceOnlyOnAForcedPromotion() {
+        World plain = new World();
+        plain.disk = DrbdDiskState.OUTDATED;
+        plain.conn = DrbdConnectionState.CONNECTING;
+        Step.Fail f = assertInstanceOf(Step.Fail.class, plain.run(Goal.SERVE));
+        assertTrue(f.reason().contains("not UpToDate: promoting would serve stale data"), f.reason());
+        assertEquals(List.of(), plain.log);
+
+        World forced = new World();
+        forced.disk = DrbdDiskState.OUTDATED;
+        forced.conn = DrbdConnectionState.CONNECTING;
+        forced.forced = true;
+        assertInstanceOf(Step.Done.class, forced.run(Goal.SERVE));
+        assertEquals(List.of(Step.Action.PROMOTE_FORCE, Step.Action.MOUNT, Step.Action.START_MYSQL, Step.Action.OPEN_PROBE),
+                forced.log);
+    }
+
+    @Test
+    void aForcedPromotionOfAnUpToDateDiskIsAPlainPromote() {
+        World w = new World();
+        w.conn = DrbdConnectionState.CONNECTING;
+        w.forced = true;
+        assertInstanceOf(Step.Done.class, w.run(Goal.SERVE));
+        assertEquals(Step.Action.PROMOTE, w.log.get(0), "--force only where DRBD would refuse: " + w.log);
+    }
+
+    @Test
+    void aForcedPromotionNeverPromotesAnInconsistentOrMissingCopy() {
+        for (DrbdDiskState bad : new DrbdDiskState[] {DrbdDiskState.INCONSISTENT, DrbdDiskState.DISKLESS}) {
+            World w = new World();
+            w.disk = bad;
+            w.conn = DrbdConnectionState.CONNECTING;
+            w.forced = true;
+            Step.Fail f = assertInstanceOf(Step.Fail.class, w.run(Goal.SERVE));
+            assertTrue(f.reason().contains("a forced promotion never promotes"), f.reason());
+            assertEquals(List.of(), w.log);
+        }
+    }
+
+    @Test
+    void aForcedPromotionStillCutsAPeerThatShowsPrimaryFirst() {
+        World w = new World();
+        w.disk = DrbdDiskState.OUTDATED;
+        w.peerPrimary = true;
+        w.forced = true;
+        assertInstanceOf(Step.Done.class, w.run(Goal.SERVE));
+        assertEquals(List.of(Step.Action.DISCONNECT, Step.Action.PROMOTE_FORCE), w.log.subList(0, 2));
     }
 }

@@ -11,7 +11,7 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * Message bodies, frame version 1. Node ids are u16, terms, sequences and indexes i64, strings u16-length
+ * Message bodies, frame version 2 (version 1 had no force flag in a vote request). Node ids are u16, terms, sequences and indexes i64, strings u16-length
  * UTF-8 (free text is cut to {@link #MAX_TEXT} bytes so that a long reason can never make a heartbeat too
  * big to send).
  */
@@ -38,7 +38,7 @@ final class BodyCodec {
         } else if (m instanceof Message.VoteRequest v) {
             w.i64(v.term());
             version(w, v.recordVersion());
-            w.u16(v.transferFrom());
+            w.u16(v.transferFrom()).bool(v.force());
         } else if (m instanceof Message.VoteResponse v) {
             w.i64(v.term()).bool(v.granted());
         } else if (m instanceof Message.IntentRequest r) {
@@ -63,7 +63,8 @@ final class BodyCodec {
             case HEARTBEAT -> new Message.Heartbeat(r.i64("term"), r.i64("seq"), record(r), version(r),
                     r.i64("boot"), r.i64("echo"));
             case HEARTBEAT_ACK -> new Message.HeartbeatAck(r.i64("term"), r.i64("seq"), version(r));
-            case VOTE_REQUEST -> new Message.VoteRequest(r.i64("term"), version(r), r.u16("transfer from"));
+            case VOTE_REQUEST -> new Message.VoteRequest(r.i64("term"), version(r), r.u16("transfer from"),
+                    r.bool("force"));
             case VOTE_RESPONSE -> new Message.VoteResponse(r.i64("term"), r.bool("granted"));
             case INTENT_REQUEST -> new Message.IntentRequest(r.i64("request id"), intent(r));
             case INTENT_REPLY -> new Message.IntentReply(r.i64("request id"), r.bool("accepted"), r.string("message"));

@@ -3,7 +3,7 @@ package io.hadb.protocol.wire;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The frame layout, version 1. All integers big-endian.
+ * The frame layout, version 2 (bodies as in {@link BodyCodec}). All integers big-endian.
  *
  * <pre>
  *   magic "HADB" (4) | version (1) | cluster id length (1) + cluster id (UTF-8, 1..64)
@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Frame {
     public static final byte[] MAGIC = "HADB".getBytes(StandardCharsets.US_ASCII);
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     /** Largest datagram either side handles; a heartbeat with a full record stays far below it. */
     public static final int MAX_FRAME = 8192;
     public static final int MAC_LENGTH = 32;

@@ -75,7 +75,7 @@ class FrameCodecTest {
         magic[0] = 'X';
         assertEquals(DropReason.BAD_MAGIC, dropped(decoder().decode(magic)).reason());
         byte[] version = good.clone();
-        version[4] = 2;
+        version[4] = 1; // the layout before the force flag
         assertEquals(DropReason.UNKNOWN_VERSION, dropped(decoder().decode(version)).reason());
         byte[] other = new FrameEncoder("test-db", 1, 1000, KEY).encode(0, ping);
         assertEquals(DropReason.OTHER_CLUSTER, dropped(decoder().decode(other)).reason());
@@ -109,7 +109,7 @@ class FrameCodecTest {
     static byte[] signedFrame(int type, byte[] body) {
         byte[] id = "prod-db".getBytes(StandardCharsets.UTF_8);
         BodyWriter w = new BodyWriter();
-        w.bytes(Frame.MAGIC).u8(1).u8(id.length).bytes(id).u16(1).i64(1000).i64(5).u8(0).u8(type)
+        w.bytes(Frame.MAGIC).u8(Frame.VERSION).u8(id.length).bytes(id).u16(1).i64(1000).i64(5).u8(0).u8(type)
                 .u16(body.length).bytes(body);
         byte[] unsigned = w.toByteArray();
         w.bytes(new Hmac(KEY).of(unsigned, 0, unsigned.length));

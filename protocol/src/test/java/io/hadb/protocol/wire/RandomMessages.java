@@ -66,7 +66,7 @@ final class RandomMessages {
             case 0 -> new Message.Ping(anyLong(), nodeId(), version(), anyLong(), anyLong());
             case 1 -> new Message.Heartbeat(anyLong(), anyLong(), record(), version(), anyLong(), anyLong());
             case 2 -> new Message.HeartbeatAck(anyLong(), anyLong(), version());
-            case 3 -> new Message.VoteRequest(anyLong(), version(), nodeId());
+            case 3 -> new Message.VoteRequest(anyLong(), version(), nodeId(), r.nextBoolean());
             case 4 -> new Message.VoteResponse(anyLong(), r.nextBoolean());
             case 5 -> new Message.IntentRequest(anyLong(), intent());
             case 6 -> new Message.IntentReply(anyLong(), r.nextBoolean(), text());

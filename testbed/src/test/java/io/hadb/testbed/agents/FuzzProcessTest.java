@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.hadb.protocol.Message;
 import io.hadb.protocol.RecordVersion;
 import io.hadb.protocol.wire.DropReason;
+import io.hadb.protocol.wire.Frame;
 import io.hadb.protocol.wire.FrameEncoder;
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
@@ -71,7 +72,7 @@ class FuzzProcessTest {
                             }
                             case 3 -> {
                                 f = good.encode(0, ping);
-                                f[4] = (byte) (2 + r.nextInt(200));
+                                f[4] = (byte) (Frame.VERSION + 1 + r.nextInt(200));
                                 expect = DropReason.UNKNOWN_VERSION;
                             }
                             case 4 -> {
@@ -142,7 +143,7 @@ class FuzzProcessTest {
     private static byte[] malformed(byte[] key) throws Exception {
         byte[] id = LocalCluster.CLUSTER_ID.getBytes();
         var b = java.nio.ByteBuffer.allocate(4 + 1 + 1 + id.length + 22);
-        b.put("HADB".getBytes()).put((byte) 1).put((byte) id.length).put(id).putShort((short) 1)
+        b.put("HADB".getBytes()).put((byte) Frame.VERSION).put((byte) id.length).put(id).putShort((short) 1)
                 .putLong(Long.MAX_VALUE).putLong(1).put((byte) 0).put((byte) 200).putShort((short) 0);
         javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
         mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
