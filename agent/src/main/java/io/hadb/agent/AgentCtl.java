@@ -107,11 +107,24 @@ public final class AgentCtl implements Callable<Integer> {
         }
     }
 
+    /** How long a question may wait: a stopped or hung agent must not hang agentctl (and the scripts using it). */
+    static final Duration QUERY_TIMEOUT = Duration.ofSeconds(10);
+    /** Intents are answered once the old master has released, which can take a mysqld's graceful stop. */
+    static final Duration INTENT_TIMEOUT = Duration.ofSeconds(120);
+
     /** Sends one command and returns the parsed answer; an error answer becomes a CtlFailure. */
     static JsonNode ask(ControlClient c, String line) throws CtlFailure {
+        boolean query = line.equals("status") || line.startsWith("history");
+        return ask(c, line, query ? QUERY_TIMEOUT : INTENT_TIMEOUT);
+    }
+
+    static JsonNode ask(ControlClient c, String line, Duration timeout) throws CtlFailure {
         String answer;
         try {
-            answer = c.ask(line);
+            answer = c.ask(line, timeout);
+        } catch (java.io.InterruptedIOException e) {
+            throw new CtlFailure(CtlExit.UNREACHABLE, "the agent did not answer '" + line.split(" ")[0] + "' within "
+                    + timeout.toSeconds() + " s: is it stopped or hung? (systemctl status hadb-agent)");
         } catch (IOException e) {
             throw new CtlFailure(CtlExit.UNREACHABLE, "the agent stopped answering: " + e.getMessage());
         }
@@ -357,7 +370,7 @@ public final class AgentCtl implements Callable<Integer> {
                 String line = "promote" + (force ? " --force " + windowSeconds * 1000 : "");
                 CompletableFuture<JsonNode> answer = CompletableFuture.supplyAsync(() -> {
                     try {
-                        return ask(intentConn, line);
+                        return ask(intentConn, line, INTENT_TIMEOUT.plusSeconds(windowSeconds));
                     } catch (CtlFailure f) {
                         throw new java.util.concurrent.CompletionException(f);
                     }

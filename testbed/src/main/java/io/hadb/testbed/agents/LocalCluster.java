@@ -142,7 +142,7 @@ public final class LocalCluster implements AutoCloseable {
             try {
                 if (m.control == null) m.control = new ControlClient(m.dataDir.resolve("control.sock"));
                 long asked = System.nanoTime();
-                return AgentStatus.parse(m.control.ask("status"), asked);
+                return AgentStatus.parse(m.control.ask("status", java.time.Duration.ofSeconds(5)), asked);
             } catch (IOException e) {
                 closeControl(m);
                 return null;
@@ -156,7 +156,7 @@ public final class LocalCluster implements AutoCloseable {
         synchronized (m) {
             try {
                 if (m.control == null) m.control = new ControlClient(m.dataDir.resolve("control.sock"));
-                return m.control.ask(line);
+                return m.control.ask(line, java.time.Duration.ofSeconds(120));
             } catch (IOException e) {
                 closeControl(m);
                 return null;

@@ -237,7 +237,7 @@ final class FailoverBench implements Callable<Integer> {
     /** What {@code agentctl -c NODE.toml switchover TO} sends, over the master's control socket. */
     private void switchover(String master, String to) throws IOException {
         try (ControlClient c = new ControlClient(layout.controlSocket(master))) {
-            JsonNode a = JSON.readTree(c.ask("switchover " + to));
+            JsonNode a = JSON.readTree(c.ask("switchover " + to, Duration.ofSeconds(120)));
             if (!a.path("accepted").asBoolean()) throw new IllegalStateException("switchover refused: " + a);
         }
     }
@@ -274,7 +274,7 @@ final class FailoverBench implements Callable<Integer> {
 
     private JsonNode status(String node) {
         try (ControlClient c = new ControlClient(layout.controlSocket(node))) {
-            JsonNode j = JSON.readTree(c.ask("status"));
+            JsonNode j = JSON.readTree(c.ask("status", Duration.ofSeconds(5)));
             return j.has("error") ? null : j;
         } catch (IOException | RuntimeException e) {
             return null;

@@ -399,11 +399,14 @@ public final class Sandbox {
     }
 
     /** The agent's status JSON over its control socket, or null when it does not answer. */
+    /** A frozen agent (SIGSTOP, a drill's freeze) never answers: the sandbox must not wait for it. */
+    private static final Duration STATUS_TIMEOUT = Duration.ofSeconds(2);
+
     static JsonNode agentStatus(SandboxLayout l, String node) {
         Path sock = l.controlSocket(node);
         if (!Files.exists(sock)) return null;
         try (ControlClient c = new ControlClient(sock)) {
-            JsonNode j = JSON.readTree(c.ask("status"));
+            JsonNode j = JSON.readTree(c.ask("status", STATUS_TIMEOUT));
             return j.has("error") ? null : j;
         } catch (IOException | RuntimeException e) {
             return null;

@@ -107,7 +107,7 @@ final class SandboxFaults {
     /** Asks the agents for a switchover to target (the control socket of target's agent). */
     void switchover(String target) throws Sandbox.SandboxException {
         try (ControlClient c = new ControlClient(layout.controlSocket(target))) {
-            String answer = c.ask("switchover " + target);
+            String answer = c.ask("switchover " + target, Duration.ofSeconds(120));
             if (answer.contains("\"error\"")) throw new Sandbox.SandboxException(1, "switchover to " + target + " refused: " + answer);
         } catch (IOException e) {
             throw new Sandbox.SandboxException(1, "switchover to " + target + ": " + e.getMessage());
