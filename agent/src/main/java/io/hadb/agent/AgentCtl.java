@@ -13,6 +13,7 @@ import io.hadb.agent.control.ControlClient;
 import io.hadb.agent.control.ControlConfig;
 import io.hadb.agent.control.CtlExit;
 import io.hadb.agent.control.PromoteWatch;
+import io.hadb.agent.control.StepWatch;
 import io.hadb.agent.control.StatusView;
 import io.hadb.agent.control.SwitchoverWatch;
 import java.io.IOException;
@@ -176,6 +177,53 @@ public final class AgentCtl implements Callable<Integer> {
         return CtlExit.forRefusal(m);
     }
 
+    /**
+     * Asks for an intent on a second connection (its answer comes only once it has happened) while following its
+     * steps through status answers on watchConn, each printed as it is seen. A refusal prints its sentence and
+     * returns its exit code; past the deadline, {@code late} says what was and was not seen.
+     */
+    static int follow(AgentCtl parent, ControlClient watchConn, String line, Duration askTimeout, long deadline,
+                      StepWatch w, PrintWriter out, PrintWriter err, java.util.function.Function<Boolean, String> late)
+            throws CtlFailure, IOException, InterruptedException {
+        ControlClient intentConn = parent.connect();
+        CompletableFuture<JsonNode> answer = CompletableFuture.supplyAsync(() -> {
+            try {
+                return ask(intentConn, line, askTimeout);
+            } catch (CtlFailure f) {
+                throw new java.util.concurrent.CompletionException(f);
+            }
+        });
+        try {
+            boolean answered = false;
+            while (System.nanoTime() < deadline) {
+                if (!answered && answer.isDone()) {
+                    answered = true;
+                    JsonNode a;
+                    try {
+                        a = answer.join();
+                    } catch (java.util.concurrent.CompletionException e) {
+                        if (e.getCause() instanceof CtlFailure f) throw f;
+                        throw e;
+                    }
+                    String m = a.path("message").asText();
+                    if (!a.path("accepted").asBoolean()) {
+                        err.println("refused: " + m);
+                        return CtlExit.forRefusal(m);
+                    }
+                    w.accepted(m, System.nanoTime()).forEach(out::println);
+                }
+                for (String l : w.observe(ask(watchConn, "status"), System.nanoTime())) out.println(l);
+                out.flush();
+                if (answered && w.done()) return CtlExit.OK;
+                Thread.sleep(50);
+            }
+            err.println(late.apply(answered));
+            return CtlExit.TIMEOUT;
+        } finally {
+            intentConn.close();
+        }
+    }
+
     // ------------------------------------------------------------ subcommands
 
     @Command(name = "status", mixinStandardHelpOptions = true,
@@ -283,45 +331,10 @@ public final class AgentCtl implements Callable<Integer> {
                         before.path("term").asLong()));
                 out.flush();
                 // the intent's answer comes once the old master released: ask on a second connection, watch on this
-                ControlClient intentConn = parent.connect();
-                CompletableFuture<JsonNode> answer = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return ask(intentConn, "switchover" + (target == null ? "" : " " + target));
-                    } catch (CtlFailure f) {
-                        throw new java.util.concurrent.CompletionException(f);
-                    }
-                });
-                try {
-                    long deadline = start + Duration.ofSeconds(timeoutSeconds).toNanos();
-                    boolean answered = false;
-                    while (System.nanoTime() < deadline) {
-                        if (!answered && answer.isDone()) {
-                            answered = true;
-                            JsonNode a;
-                            try {
-                                a = answer.join();
-                            } catch (java.util.concurrent.CompletionException e) {
-                                if (e.getCause() instanceof CtlFailure f) throw f;
-                                throw e;
-                            }
-                            if (!a.path("accepted").asBoolean()) {
-                                String m = a.path("message").asText();
-                                err.println("refused: " + m);
-                                return CtlExit.forRefusal(m);
-                            }
-                            w.accepted(a.path("message").asText(), System.nanoTime()).forEach(out::println);
-                        }
-                        for (String l : w.observe(ask(watchConn, "status"), System.nanoTime())) out.println(l);
-                        out.flush();
-                        if (answered && w.done()) return CtlExit.OK;
-                        Thread.sleep(50);
-                    }
-                    err.println("agentctl: the switchover did not complete within " + timeoutSeconds + " s"
-                            + (answered ? "" : " (the old master has not released yet)") + "; see agentctl history");
-                    return CtlExit.TIMEOUT;
-                } finally {
-                    intentConn.close();
-                }
+                return follow(parent, watchConn, "switchover" + (target == null ? "" : " " + target), INTENT_TIMEOUT,
+                        start + Duration.ofSeconds(timeoutSeconds).toNanos(), w, out, err,
+                        answered -> "agentctl: the switchover did not complete within " + timeoutSeconds + " s"
+                                + (answered ? "" : " (the old master has not released yet)") + "; see agentctl history");
             });
         }
     }
@@ -366,46 +379,10 @@ public final class AgentCtl implements Callable<Integer> {
                         before.path("leader").isNull() ? "none known" : before.path("leader").asText(), before.path("term").asLong()));
                 out.flush();
                 // the answer comes once the forced election is won or the window ends: ask on a second connection
-                ControlClient intentConn = parent.connect();
-                String line = "promote" + (force ? " --force " + windowSeconds * 1000 : "");
-                CompletableFuture<JsonNode> answer = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return ask(intentConn, line, INTENT_TIMEOUT.plusSeconds(windowSeconds));
-                    } catch (CtlFailure f) {
-                        throw new java.util.concurrent.CompletionException(f);
-                    }
-                });
-                try {
-                    long deadline = start + Duration.ofSeconds(windowSeconds + timeoutSeconds).toNanos();
-                    boolean answered = false;
-                    while (System.nanoTime() < deadline) {
-                        if (!answered && answer.isDone()) {
-                            answered = true;
-                            JsonNode a;
-                            try {
-                                a = answer.join();
-                            } catch (java.util.concurrent.CompletionException e) {
-                                if (e.getCause() instanceof CtlFailure f) throw f;
-                                throw e;
-                            }
-                            String m = a.path("message").asText();
-                            if (!a.path("accepted").asBoolean()) {
-                                err.println("refused: " + m);
-                                return CtlExit.forRefusal(m);
-                            }
-                            out.println(w.won(m, System.nanoTime()));
-                        }
-                        for (String l : w.observe(ask(watchConn, "status"), System.nanoTime())) out.println(l);
-                        out.flush();
-                        if (answered && w.done()) return CtlExit.OK;
-                        Thread.sleep(50);
-                    }
-                    err.println("agentctl: the forced promotion " + (answered ? "was won but " + self + " was not seen serving"
-                            : "was not answered") + " in time; see agentctl status and agentctl history");
-                    return CtlExit.TIMEOUT;
-                } finally {
-                    intentConn.close();
-                }
+                return follow(parent, watchConn, "promote" + (force ? " --force " + windowSeconds * 1000 : ""),
+                        INTENT_TIMEOUT.plusSeconds(windowSeconds), start + Duration.ofSeconds(windowSeconds + timeoutSeconds).toNanos(),
+                        w, out, err, answered -> "agentctl: the forced promotion " + (answered ? "was won but " + self
+                                + " was not seen serving" : "was not answered") + " in time; see agentctl status and agentctl history");
             });
         }
     }

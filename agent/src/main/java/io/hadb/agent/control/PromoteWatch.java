@@ -3,17 +3,15 @@ package io.hadb.agent.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Follows a forced promotion through successive status answers of the local agent, as {@link SwitchoverWatch}
  * does a switchover: this node stands for election, wins it, its forced record is committed (it serves), and
  * — when it runs resources — its probe is healthy. Pure: the caller feeds statuses and the answer.
  */
-public final class PromoteWatch {
+public final class PromoteWatch implements StepWatch {
     private final String self;
-    private final long start;
-    private long last;
+    private final StepClock clock;
     private boolean standing;
     private boolean won;
     private boolean committed;
@@ -21,17 +19,17 @@ public final class PromoteWatch {
 
     public PromoteWatch(String self, long startNanos) {
         this.self = self;
-        this.start = startNanos;
-        this.last = startNanos;
+        this.clock = new StepClock(startNanos);
     }
 
     /** The agent answered: the forced election is won. */
-    public String won(String message, long now) {
+    @Override
+    public List<String> accepted(String message, long now) {
         won = true;
-        return line(now, self + " " + message);
+        return List.of(line(now, self + " " + message));
     }
 
-    /** The steps newly visible in this status answer. */
+    @Override
     public List<String> observe(JsonNode s, long now) {
         List<String> out = new ArrayList<>();
         if (!standing && s.path("forcePending").asBoolean(false)) {
@@ -52,14 +50,12 @@ public final class PromoteWatch {
         return out;
     }
 
+    @Override
     public boolean done() {
         return done;
     }
 
     private String line(long now, String what) {
-        String l = String.format(Locale.ROOT, "%9s %9s  %s", "+" + StatusView.millis(now - start),
-                "(" + StatusView.millis(now - last) + ")", what);
-        last = now;
-        return l;
+        return clock.line(now, what);
     }
 }

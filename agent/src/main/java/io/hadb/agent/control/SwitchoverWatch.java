@@ -3,7 +3,6 @@ package io.hadb.agent.control;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Follows a switchover through successive status answers of the local agent and names each step as it is
@@ -11,11 +10,10 @@ import java.util.Locale;
  * its resources, a new master is elected, its election is committed (it serves), and — when this node is the
  * new master and runs resources — its probe is healthy. Pure: the caller feeds statuses and the answer.
  */
-public final class SwitchoverWatch {
+public final class SwitchoverWatch implements StepWatch {
     private final String oldMaster;
     private final String self;
-    private final long start;
-    private long last;
+    private final StepClock clock;
     private boolean stoppedServing;
     private boolean released;
     private String elected;
@@ -25,8 +23,7 @@ public final class SwitchoverWatch {
     public SwitchoverWatch(JsonNode before, long startNanos) {
         this.oldMaster = before.path("leader").isNull() ? null : before.path("leader").asText(null);
         this.self = before.path("node").asText();
-        this.start = startNanos;
-        this.last = startNanos;
+        this.clock = new StepClock(startNanos);
     }
 
     public String oldMaster() {
@@ -34,6 +31,7 @@ public final class SwitchoverWatch {
     }
 
     /** The protocol accepted: the old master has released its resources and given its lease up. */
+    @Override
     public List<String> accepted(String message, long now) {
         List<String> out = new ArrayList<>();
         if (!released) {
@@ -44,7 +42,7 @@ public final class SwitchoverWatch {
         return out;
     }
 
-    /** The steps newly visible in this status answer. */
+    @Override
     public List<String> observe(JsonNode s, long now) {
         List<String> out = new ArrayList<>();
         if (self.equals(oldMaster) && !stoppedServing && !s.path("serving").asBoolean(true)) {
@@ -70,6 +68,7 @@ public final class SwitchoverWatch {
         return out;
     }
 
+    @Override
     public boolean done() {
         return done;
     }
@@ -79,9 +78,6 @@ public final class SwitchoverWatch {
     }
 
     private String line(long now, String what) {
-        String l = String.format(Locale.ROOT, "%9s %9s  %s", "+" + StatusView.millis(now - start),
-                "(" + StatusView.millis(now - last) + ")", what);
-        last = now;
-        return l;
+        return clock.line(now, what);
     }
 }

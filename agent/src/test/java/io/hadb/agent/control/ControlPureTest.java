@@ -116,8 +116,8 @@ class ControlPureTest {
         List<String> a = w.observe(JSON.readTree(pending), 10_000_000L);
         assertEquals(1, a.size(), a.toString());
         assertTrue(a.get(0).contains("hadb02 stands for election despite its Outdated copy (term 7)"), a.get(0));
-        assertTrue(w.won("won in term 8: forced promotion by operator: writes since term 5 on hadb01 given up", 300_000_000L)
-                .contains("(0.290s)  hadb02 won in term 8"));
+        assertTrue(w.accepted("won in term 8: forced promotion by operator: writes since term 5 on hadb01 given up", 300_000_000L)
+                .get(0).contains("(0.290s)  hadb02 won in term 8"));
         String serving = "{\"node\":\"hadb02\",\"leader\":\"hadb02\",\"term\":8,\"forcePending\":false,\"forcedMaster\":true,"
                 + "\"record\":{\"master\":\"hadb02\",\"reason\":\"forced promotion by operator: writes since term 5 on hadb01 "
                 + "given up\"},\"resources\":{\"probe\":\"down\"}}";
