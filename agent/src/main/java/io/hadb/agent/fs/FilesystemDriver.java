@@ -83,7 +83,7 @@ public final class FilesystemDriver {
     /**
      * Unmounts whatever is mounted on mountpoint; returns quietly if nothing is. When the kernel
      * refuses because the mount is busy, the holding processes are logged, sent SIGTERM, then
-     * SIGKILL if still there after holderTimeout, and the unmount is retried.
+     * SIGKILL if they still hold it after holderTimeout, and the unmount is retried.
      *
      * @throws FilesystemException when it cannot unmount; the mount is then still in place
      */
@@ -161,7 +161,7 @@ public final class FilesystemDriver {
             ProcessSignals.signal(h.pid(), LibC.SIGTERM);
         }
         List<Long> pids = holders.stream().map(Holder::pid).collect(Collectors.toList());
-        List<Long> left = ProcessSignals.awaitGone(pids, holderTimeout);
+        List<Long> left = awaitReleased(mp, pids, holderTimeout);
         if (!left.isEmpty()) {
             for (long pid : left) {
                 LOG.warning("unmount: pid " + pid + " still holds " + mp + " " + holderTimeout.toMillis()
@@ -172,6 +172,21 @@ public final class FilesystemDriver {
             if (!stuck.isEmpty()) {
                 LOG.warning("unmount: pids " + stuck + " survive SIGKILL (uninterruptible I/O?); retrying anyway");
             }
+        }
+    }
+
+    /**
+     * Waits until each holder has exited or let go of the mount (closed its files there, left it as working
+     * directory): a process that lets go on SIGTERM but lives on is not killed. @return the pids still holding it
+     */
+    private List<Long> awaitReleased(String mp, List<Long> pids, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            java.util.Set<Long> holding = scanner.scan(mp).stream().map(Holder::pid).collect(Collectors.toSet());
+            List<Long> left = pids.stream().filter(p -> holding.contains(p) && !ProcessSignals.isGone(p))
+                    .collect(Collectors.toList());
+            if (left.isEmpty() || System.nanoTime() - deadline >= 0) return left;
+            sleep(Duration.ofMillis(50));
         }
     }
 

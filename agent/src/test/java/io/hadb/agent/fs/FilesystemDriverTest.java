@@ -150,6 +150,28 @@ class FilesystemDriverTest {
     }
 
     @Test
+    void aHolderThatLetsGoOnSigtermIsNotKilled() throws Exception {
+        LoopImage l = loop("c");
+        Path mp = mountpoint("letsgo");
+        driver.mount(l.device, mp);
+        Path file = mp.resolve("held.txt");
+        Files.writeString(file, "x");
+        // holds the file on fd 3; on SIGTERM closes it and lives on (as a kernel stand-in or a careful tool would)
+        Process polite = start(new ProcessBuilder("bash", "-c", "exec 3<'" + file + "'; trap 'exec 3<&-' TERM;"
+                + " while :; do sleep 0.05; done").directory(tmp.toFile()));
+        for (int i = 0; i < 250 && new HolderScanner(Path.of("/proc")).scan(mp.toString()).isEmpty(); i++) Thread.sleep(20);
+        assertHolds(new HolderScanner(Path.of("/proc")).scan(mp.toString()), polite.pid(), "fd 3 " + file);
+
+        driver.unmount(mp, Duration.ofSeconds(5));
+
+        assertFalse(driver.isMounted(l.device, mp));
+        assertTrue(polite.isAlive(), "a holder that let go of the mount is not killed");
+        synchronized (log) {
+            assertFalse(log.stream().anyMatch(m -> m.contains("SIGKILL")), log.toString());
+        }
+    }
+
+    @Test
     void mountpointTakenByAnotherDeviceIsRefused() throws Exception {
         LoopImage a = loop("c1");
         LoopImage b = loop("c2");

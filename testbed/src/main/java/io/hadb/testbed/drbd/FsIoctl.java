@@ -32,9 +32,22 @@ final class FsIoctl {
     private FsIoctl() {
     }
 
+    /**
+     * FIFREEZE blocks while the filesystem's dirty data is written, with the mount point open: an agent
+     * unmounting meanwhile finds this process holding the mount and sends it SIGTERM. Real DRBD freezes I/O in
+     * the kernel, which no agent can kill, so the emulator ignores SIGTERM until the ioctl has returned and
+     * the mount point is closed again (the agent then sees the mount let go and kills nothing).
+     */
     static void freeze(String mountPoint) throws IOException {
-        call(mountPoint, FIFREEZE, null, "FIFREEZE");
+        sun.misc.SignalHandler before = sun.misc.Signal.handle(TERM, sun.misc.SignalHandler.SIG_IGN);
+        try {
+            call(mountPoint, FIFREEZE, null, "FIFREEZE");
+        } finally {
+            sun.misc.Signal.handle(TERM, before);
+        }
     }
+
+    private static final sun.misc.Signal TERM = new sun.misc.Signal("TERM");
 
     static void thaw(String mountPoint) throws IOException {
         call(mountPoint, FITHAW, null, "FITHAW");
