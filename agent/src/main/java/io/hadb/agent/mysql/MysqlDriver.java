@@ -136,13 +136,21 @@ public final class MysqlDriver implements AutoCloseable {
     static final Duration FAILED_GRACE = Duration.ofSeconds(3);
 
     public synchronized void stop() throws MysqlException {
+        stop(false);
+    }
+
+    /**
+     * As {@link #stop()}; {@code diskGone}: its data disk is gone (DRBD Diskless), so a graceful shutdown can
+     * write nothing and it gets the short grace, as a server that failed its health check does.
+     */
+    public synchronized void stop(boolean diskGone) throws MysqlException {
         wanted = false;
         if (monitor != null) monitor.cancel(false);
         client.close();
         // a server that stopped answering (hung, or stopped by a signal) will not shut down cleanly in time:
         // its grace is short, and the SIGKILL after it is safe with durable settings (InnoDB recovers)
-        Duration grace = latest.status() == HealthStatus.FAILED && config.stopTimeout().compareTo(FAILED_GRACE) > 0
-                ? FAILED_GRACE : config.stopTimeout();
+        boolean hopeless = diskGone || latest.status() == HealthStatus.FAILED;
+        Duration grace = hopeless && config.stopTimeout().compareTo(FAILED_GRACE) > 0 ? FAILED_GRACE : config.stopTimeout();
         process.stop(grace);
         awaitPortClosed();
         publish(Health.of(HealthStatus.STOPPED, "stopped"));

@@ -189,7 +189,8 @@ public final class ResourceManager implements AutoCloseable {
 
     private boolean run(Step.Act a, Observed o) {
         long start = System.nanoTime();
-        LOG.info(a.action().name().toLowerCase().replace('_', ' ') + ": " + a.reason());
+        // a step still under way (mysqld stopping) is asked for again on every look: one line for it
+        logOnce(a.action().name().toLowerCase().replace('_', ' ') + ": " + a.reason());
         try {
             switch (a.action()) {
                 case PROMOTE -> drbd.primary();
@@ -205,10 +206,13 @@ public final class ResourceManager implements AutoCloseable {
                         thread.schedule(this::poke, 200, TimeUnit.MILLISECONDS);
                         return false;
                     }
+                    // its disk is gone (failed, or detached to end frozen I/O): a graceful shutdown cannot write
+                    // anything, so it gets the short grace
+                    boolean diskGone = o.drbd().exists() && o.drbd().disk() == io.hadb.agent.drbd.DrbdDiskState.DISKLESS;
                     stopping = stopper.submit(() -> {
                         long t0 = System.nanoTime();
                         try {
-                            mysql.stop();
+                            mysql.stop(diskGone);
                             LOG.info("stop mysql done in " + (System.nanoTime() - t0) / 1_000_000 + " ms");
                             measureStop();
                         } catch (Exception e) {

@@ -724,8 +724,10 @@ final class EmuEngine {
             if (freeze) for (String n : fencing) s.node(n).suspended = "fencing";
         });
         for (String n : live) {
-            // frozen I/O writes nothing: the new data generation starts only when it resumes
-            if (s.node(n).role.equals("Primary") && !(freeze && fencing.contains(n))) s.node(n).diverged = true;
+            // frozen I/O writes nothing: the new data generation starts only when it resumes; a Diskless Primary
+            // has no data of its own to diverge (its disk, attached again later, still holds the old generation)
+            if (s.node(n).role.equals("Primary") && !(freeze && fencing.contains(n)) && !s.node(n).disk.equals("Diskless"))
+                s.node(n).diverged = true;
         }
         if (freeze) for (String n : fencing) freezeIo(s.node(n));
         fork(s, initiator, dead);

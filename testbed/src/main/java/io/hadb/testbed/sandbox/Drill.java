@@ -52,6 +52,13 @@ final class Drill {
     private final CommandRunner runner = new CommandRunner();
     private final ClientMode mode;
     private ReplicaCheck replicaCheck;
+    /**
+     * Rows up to this sequence number were found on the master after a resync and then deleted, so that a long
+     * drill does not fill the sandbox's small disk; they are not looked for again.
+     */
+    private long prunedThrough = Long.MIN_VALUE;
+    /** Rows kept before verified ones are deleted: well below what the sandbox's 128 MiB image holds. */
+    private static final long PRUNE_ABOVE = 200_000;
 
     /**
      * What the replica's copy held: every acknowledged row read on the replica once it had taken over by a
@@ -176,6 +183,7 @@ final class Drill {
                 if (newUp > recovered) newUp = -1;
             }
             Check c = check(client, acks);
+            if (c.missing == 0 && c.duplicates == 0 && c.rows > PRUNE_ABOVE) prune(client, writer, c.maxSeq);
             int doubles = probes.bothOpenBetween(t0, end);
             List<LbEvent> lb = balancerEvents();
             long markedDown = oldMaster.equals("?") ? -1 : marked(lb, oldMaster, false, t0);
@@ -185,7 +193,7 @@ final class Drill {
             long nonMaster = AckOrder.byNonMaster(acks, ready, end, oldMaster, newMaster);
             return new DrillTrial(number, kind, node, oldMaster, newMaster, downtime / 1_000_000, rel(oldDown, t0),
                     rel(markedDown, t0), rel(newUp, t0), rel(markedUp, t0), rel(firstAck, t0), healDowntime / 1_000_000,
-                    c.acked, c.missing, c.duplicates, nonMaster, doubles, null, operatorSteps);
+                    writer.totalAcks(), c.missing, c.duplicates, nonMaster, doubles, null, operatorSteps);
         } catch (Sandbox.SandboxException | IOException | RuntimeException e) {
             String why = e.getMessage();
             try {
@@ -194,7 +202,7 @@ final class Drill {
                 // reported below
             }
             int doubles = t0 == 0 ? 0 : probes.bothOpenBetween(t0, System.nanoTime());
-            return new DrillTrial(number, kind, node, oldMaster, null, -1, -1, -1, -1, -1, -1, -1, writer.acks().size(), -1, -1,
+            return new DrillTrial(number, kind, node, oldMaster, null, -1, -1, -1, -1, -1, -1, -1, writer.totalAcks(), -1, -1,
                     -1, doubles, why + " (client's last error: " + writer.lastError() + ")", List.of());
         }
     }
@@ -247,9 +255,9 @@ final class Drill {
                 Thread.sleep(50);
             }
             Check c = check(client, writer.acks());
-            return new ReplicaCheck(replica, c.acked, c.missing, c.duplicates, null);
+            return new ReplicaCheck(replica, writer.totalAcks(), c.missing, c.duplicates, null);
         } catch (Sandbox.SandboxException | IOException | RuntimeException e) {
-            return new ReplicaCheck(replica, writer.acks().size(), -1, -1, e.getMessage());
+            return new ReplicaCheck(replica, writer.totalAcks(), -1, -1, e.getMessage());
         }
     }
 
@@ -361,29 +369,46 @@ final class Drill {
         }
     }
 
-    private record Check(long acked, long missing, long duplicates) {
+    /** @param rows rows read @param maxSeq the highest acknowledged sequence number looked for */
+    private record Check(long acked, long missing, long duplicates, long rows, long maxSeq) {
     }
 
-    /** Reads every row through the frontend (from the client namespace): acknowledged rows missing, rows twice. */
-    private Check check(ExecutorService client, List<DrillWriter.Ack> acks) throws IOException, InterruptedException {
-        String url = "jdbc:mariadb://" + NetMode.FRONTEND + ":" + sandbox.layout().sqlPort() + "/?user=" + Sandbox.SQL_USER
-                + "&connectTimeout=2000&socketTimeout=10000";
+    private String checkUrl() {
+        return "jdbc:mariadb://" + NetMode.FRONTEND + ":" + sandbox.layout().sqlPort() + "/?user=" + Sandbox.SQL_USER
+                + "&connectTimeout=2000&socketTimeout=30000";
+    }
+
+    /**
+     * Reads every row not yet pruned through the frontend (from the client namespace): acknowledged rows missing,
+     * rows twice.
+     */
+    private Check check(ExecutorService client, List<DrillWriter.Ack> all) throws IOException, InterruptedException {
+        List<DrillWriter.Ack> acks = all.stream().filter(a -> a.seq() > prunedThrough).toList();
+        long from = prunedThrough;
         IOException last = null;
         for (int attempt = 0; attempt < 10; attempt++) {
             Future<Check> f = client.submit(() -> {
                 Set<Long> present = new HashSet<>();
-                long dups = 0;
-                try (Connection c = DriverManager.getConnection(url); Statement st = c.createStatement()) {
-                    try (ResultSet rs = st.executeQuery("SELECT seq FROM " + DrillWriter.TABLE)) {
-                        while (rs.next()) if (!present.add(rs.getLong(1))) dups++;
+                long dups = 0, rows = 0;
+                try (Connection c = DriverManager.getConnection(checkUrl());
+                     java.sql.PreparedStatement st = c.prepareStatement("SELECT seq FROM " + DrillWriter.TABLE + " WHERE seq > ?")) {
+                    st.setLong(1, from);
+                    try (ResultSet rs = st.executeQuery()) {
+                        while (rs.next()) {
+                            rows++;
+                            if (!present.add(rs.getLong(1))) dups++;
+                        }
                     }
                 }
-                long missing = 0;
-                for (DrillWriter.Ack a : acks) if (!present.contains(a.seq())) missing++;
-                return new Check(acks.size(), missing, dups);
+                long missing = 0, max = from;
+                for (DrillWriter.Ack a : acks) {
+                    if (!present.contains(a.seq())) missing++;
+                    max = Math.max(max, a.seq());
+                }
+                return new Check(acks.size(), missing, dups, rows, max);
             });
             try {
-                return f.get(30, TimeUnit.SECONDS);
+                return f.get(60, TimeUnit.SECONDS);
             } catch (ExecutionException | TimeoutException e) {
                 f.cancel(true);
                 last = new IOException("reading the rows through the frontend: " + (e.getCause() instanceof SQLException s
@@ -392,6 +417,31 @@ final class Drill {
             }
         }
         throw last;
+    }
+
+    /**
+     * Deletes the verified rows up to seq, in chunks beside the running writer. They are not looked for from now
+     * on, so a prune that fails halfway cannot make them count as lost.
+     */
+    private void prune(ExecutorService client, DrillWriter writer, long seq) throws InterruptedException {
+        prunedThrough = seq;
+        writer.forgetThrough(seq);
+        Future<Long> f = client.submit(() -> {
+            long deleted = 0;
+            try (Connection c = DriverManager.getConnection(checkUrl());
+                 java.sql.PreparedStatement st = c.prepareStatement("DELETE FROM " + DrillWriter.TABLE + " WHERE seq <= ? LIMIT 20000")) {
+                st.setLong(1, seq);
+                for (int n = st.executeUpdate(); n > 0; n = st.executeUpdate()) deleted += n;
+            }
+            return deleted;
+        });
+        try {
+            long deleted = f.get(120, TimeUnit.SECONDS);
+            out.println("drill: " + deleted + " verified rows deleted (up to seq " + seq + ") to keep the sandbox's disk from filling");
+        } catch (ExecutionException | TimeoutException e) {
+            f.cancel(true);
+            out.println("drill: verified rows not all deleted (" + e + ")");
+        }
     }
 
     /** The table printed at the end. */

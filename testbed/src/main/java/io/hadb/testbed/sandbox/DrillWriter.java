@@ -30,6 +30,7 @@ final class DrillWriter implements AutoCloseable {
     private volatile boolean stop;
     private volatile String lastError = "";
     private long errors;
+    private long total;
 
     /** @param nodeOfPidFile the node whose mariadbd writes this pid file (its @@pid_file), or null */
     DrillWriter(String frontend, int port, String user, ClientMode mode,
@@ -79,6 +80,7 @@ final class DrillWriter implements AutoCloseable {
                 long now = System.nanoTime();
                 synchronized (acks) {
                     acks.add(new Ack(s, now, node));
+                    total++;
                 }
             } catch (SQLException | RuntimeException e) {
                 synchronized (acks) {
@@ -122,6 +124,20 @@ final class DrillWriter implements AutoCloseable {
     List<Ack> acks() {
         synchronized (acks) {
             return List.copyOf(acks);
+        }
+    }
+
+    /** Every acknowledgement since the start, forgotten ones included. */
+    long totalAcks() {
+        synchronized (acks) {
+            return total;
+        }
+    }
+
+    /** Forgets the acknowledgements up to seq (verified, and their rows deleted): a long drill's memory stays bounded. */
+    void forgetThrough(long seq) {
+        synchronized (acks) {
+            acks.removeIf(a -> a.seq() <= seq);
         }
     }
 
