@@ -53,12 +53,14 @@ final class Drill {
     private final ClientMode mode;
     private ReplicaCheck replicaCheck;
     /**
-     * Rows up to this sequence number were found on the master after a resync and then deleted, so that a long
-     * drill does not fill the sandbox's small disk; they are not looked for again.
+     * Rows up to this sequence number were found on the master after a resync and their table then dropped, so
+     * that a long drill does not fill the sandbox's small disk; they are not looked for again.
      */
     private long prunedThrough = Long.MIN_VALUE;
-    /** Rows kept before verified ones are deleted: well below what the sandbox's 128 MiB image holds. */
-    private static final long PRUNE_ABOVE = 200_000;
+    /** The tables that may hold rows not yet pruned: older ones first, the writer's current one last. */
+    private final List<String> tables = new ArrayList<>(List.of(DrillWriter.TABLE));
+    /** Rows in a table before the writer moves to a new one: far below what the sandbox's 128 MiB image holds. */
+    private static final long ROTATE_ABOVE = Long.getLong("hadb.drill.rotate-above", 150_000);
 
     /**
      * What the replica's copy held: every acknowledged row read on the replica once it had taken over by a
@@ -183,7 +185,7 @@ final class Drill {
                 if (newUp > recovered) newUp = -1;
             }
             Check c = check(client, acks);
-            if (c.missing == 0 && c.duplicates == 0 && c.rows > PRUNE_ABOVE) prune(client, writer, c.maxSeq);
+            if (c.missing == 0 && c.duplicates == 0 && c.rows > ROTATE_ABOVE) rotate(client, writer);
             int doubles = probes.bothOpenBetween(t0, end);
             List<LbEvent> lb = balancerEvents();
             long markedDown = oldMaster.equals("?") ? -1 : marked(lb, oldMaster, false, t0);
@@ -385,14 +387,15 @@ final class Drill {
     private Check check(ExecutorService client, List<DrillWriter.Ack> all) throws IOException, InterruptedException {
         List<DrillWriter.Ack> acks = all.stream().filter(a -> a.seq() > prunedThrough).toList();
         long from = prunedThrough;
+        List<String> live = List.copyOf(tables);
         IOException last = null;
         for (int attempt = 0; attempt < 10; attempt++) {
             Future<Check> f = client.submit(() -> {
                 Set<Long> present = new HashSet<>();
                 long dups = 0, rows = 0;
-                try (Connection c = DriverManager.getConnection(checkUrl());
-                     java.sql.PreparedStatement st = c.prepareStatement("SELECT seq FROM " + DrillWriter.TABLE + " WHERE seq > ?")) {
-                    st.setLong(1, from);
+                String sql = String.join(" UNION ALL ", live.stream().map(t -> "SELECT seq FROM " + t + " WHERE seq > ?").toList());
+                try (Connection c = DriverManager.getConnection(checkUrl()); java.sql.PreparedStatement st = c.prepareStatement(sql)) {
+                    for (int i = 1; i <= live.size(); i++) st.setLong(i, from);
                     try (ResultSet rs = st.executeQuery()) {
                         while (rs.next()) {
                             rows++;
@@ -420,27 +423,44 @@ final class Drill {
     }
 
     /**
-     * Deletes the verified rows up to seq, in chunks beside the running writer. They are not looked for from now
-     * on, so a prune that fails halfway cannot make them count as lost.
+     * Moves the writer to a new table, checks that every row acknowledged before the move is there, then drops the
+     * older tables (a dropped table frees its space at once; deleting rows would grow the undo log instead).
+     * Anything that goes wrong only leaves the older tables in place, still checked.
      */
-    private void prune(ExecutorService client, DrillWriter writer, long seq) throws InterruptedException {
-        prunedThrough = seq;
-        writer.forgetThrough(seq);
-        Future<Long> f = client.submit(() -> {
-            long deleted = 0;
-            try (Connection c = DriverManager.getConnection(checkUrl());
-                 java.sql.PreparedStatement st = c.prepareStatement("DELETE FROM " + DrillWriter.TABLE + " WHERE seq <= ? LIMIT 20000")) {
-                st.setLong(1, seq);
-                for (int n = st.executeUpdate(); n > 0; n = st.executeUpdate()) deleted += n;
+    private void rotate(ExecutorService client, DrillWriter writer) throws InterruptedException {
+        String next = "drill.t" + tables.size() + "_" + (System.nanoTime() % 100_000);
+        writer.switchTo(next);
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!writer.table().equals(next)) {
+            if (System.nanoTime() > deadline) {
+                out.println("drill: the writer did not move to " + next + " within 30 s; the tables stay");
+                tables.add(next);
+                return;
             }
-            return deleted;
-        });
+            Thread.sleep(20);
+        }
+        tables.add(next);
+        long through = writer.switchedAfterSeq();
         try {
-            long deleted = f.get(120, TimeUnit.SECONDS);
-            out.println("drill: " + deleted + " verified rows deleted (up to seq " + seq + ") to keep the sandbox's disk from filling");
-        } catch (ExecutionException | TimeoutException e) {
-            f.cancel(true);
-            out.println("drill: verified rows not all deleted (" + e + ")");
+            Check c = check(client, writer.acks().stream().filter(a -> a.seq() <= through).toList());
+            if (c.missing != 0 || c.duplicates != 0) {
+                out.println("drill: " + c.missing + " rows missing before the table switch; the tables stay for the checks");
+                return;
+            }
+            List<String> old = new ArrayList<>(tables.subList(0, tables.size() - 1));
+            Future<?> f = client.submit(() -> {
+                try (Connection conn = DriverManager.getConnection(checkUrl()); Statement st = conn.createStatement()) {
+                    for (String t : old) st.execute("DROP TABLE IF EXISTS " + t);
+                }
+                return null;
+            });
+            f.get(60, TimeUnit.SECONDS);
+            prunedThrough = through;
+            tables.removeAll(old);
+            writer.forgetThrough(through);
+            out.println("drill: " + c.acked + " verified rows dropped with " + old + "; the writer goes on in " + next);
+        } catch (IOException | ExecutionException | TimeoutException e) {
+            out.println("drill: the older tables were not dropped (" + e.getMessage() + "); they stay and are checked");
         }
     }
 

@@ -21,6 +21,7 @@ final class DrillWriter implements AutoCloseable {
     record Ack(long seq, long nanos, String node) {
     }
 
+    /** The first table; later ones are drill.t1, drill.t2… (see {@link #switchTo}). */
     static final String TABLE = "drill.t";
     private final String url;
     private final Thread thread;
@@ -28,6 +29,10 @@ final class DrillWriter implements AutoCloseable {
     private final java.util.function.Function<String, String> nodeOfPidFile;
     private final List<Ack> acks = new ArrayList<>();
     private volatile boolean stop;
+    private volatile String table = TABLE;
+    private volatile String wantedTable = TABLE;
+    /** The last sequence number used on a table before the switch to the current one (MIN_VALUE before any). */
+    private volatile long switchedAfterSeq = Long.MIN_VALUE;
     private volatile String lastError = "";
     private long errors;
     private long total;
@@ -66,11 +71,22 @@ final class DrillWriter implements AutoCloseable {
                             node = n == null ? "?" : n;
                         }
                         st.execute("CREATE DATABASE IF NOT EXISTS drill");
-                        st.execute("CREATE TABLE IF NOT EXISTS " + TABLE + " (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
+                        st.execute("CREATE TABLE IF NOT EXISTS " + table + " (id BIGINT AUTO_INCREMENT PRIMARY KEY,"
                                 + " seq BIGINT NOT NULL, at_ns BIGINT NOT NULL, KEY (seq)) ENGINE=InnoDB");
                     }
                     c.setAutoCommit(false);
-                    insert = c.prepareStatement("INSERT INTO " + TABLE + " (seq, at_ns) VALUES (?, ?)");
+                    insert = c.prepareStatement("INSERT INTO " + table + " (seq, at_ns) VALUES (?, ?)");
+                }
+                if (!wantedTable.equals(table)) {
+                    // the next row goes to the new table; every earlier one went to an older table
+                    String next = wantedTable;
+                    try (var st = c.createStatement()) {
+                        st.execute("CREATE TABLE IF NOT EXISTS " + next + " LIKE " + table);
+                    }
+                    insert.close();
+                    insert = c.prepareStatement("INSERT INTO " + next + " (seq, at_ns) VALUES (?, ?)");
+                    switchedAfterSeq = seq;
+                    table = next;
                 }
                 long s = ++seq;
                 insert.setLong(1, s);
@@ -125,6 +141,24 @@ final class DrillWriter implements AutoCloseable {
         synchronized (acks) {
             return List.copyOf(acks);
         }
+    }
+
+    /**
+     * Asks the writer to put its rows in a new table from its next transaction on, so that a long drill can
+     * drop the old table (its rows verified) instead of filling the sandbox's small disk.
+     */
+    void switchTo(String newTable) {
+        wantedTable = newTable;
+    }
+
+    /** The table rows go to now. */
+    String table() {
+        return table;
+    }
+
+    /** The last sequence number used on an older table, once the writer has switched to {@link #table()}. */
+    long switchedAfterSeq() {
+        return switchedAfterSeq;
     }
 
     /** Every acknowledgement since the start, forgotten ones included. */
