@@ -53,7 +53,10 @@ public final class ControlClient implements AutoCloseable {
      * {@link java.io.InterruptedIOException} thrown. A blocking channel has no read timeout of its own.
      */
     public String ask(String line, Duration timeout) throws IOException {
+        // set before the close, so the reader woken by the close knows why (the task may not be done yet)
+        java.util.concurrent.atomic.AtomicBoolean timedOut = new java.util.concurrent.atomic.AtomicBoolean();
         ScheduledFuture<?> cut = TIMER.schedule(() -> {
+            timedOut.set(true);
             try {
                 ch.close();
             } catch (IOException ignored) {
@@ -63,7 +66,7 @@ public final class ControlClient implements AutoCloseable {
         try {
             return ask(line);
         } catch (IOException e) {
-            if (cut.isDone()) throw new java.io.InterruptedIOException("no answer within " + timeout.toMillis() + " ms");
+            if (timedOut.get()) throw new java.io.InterruptedIOException("no answer within " + timeout.toMillis() + " ms");
             throw e;
         } finally {
             cut.cancel(false);
