@@ -2,6 +2,8 @@ package io.hadb.agent.fs;
 
 import com.sun.jna.LastErrorException;
 import com.sun.jna.NativeLong;
+import io.hadb.agent.exec.CommandRunner;
+import io.hadb.agent.os.BlockDeviceClaim;
 import io.hadb.agent.os.LibC;
 import io.hadb.agent.os.ProcessSignals;
 import java.io.IOException;
@@ -29,12 +31,14 @@ public final class FilesystemDriver {
     private final String fstype;
     private final MountOptions options;
     private final HolderScanner scanner;
+    private final ForeignMountScanner foreign;
 
     public FilesystemDriver(String fstype, MountOptions options) {
         this(fstype, options, new HolderScanner(Path.of("/proc")));
     }
 
     FilesystemDriver(String fstype, MountOptions options, HolderScanner scanner) {
+        this.foreign = new ForeignMountScanner(Path.of("/proc"), new CommandRunner());
         if (fstype == null || fstype.isBlank() || !fstype.matches("[a-z0-9._-]+")) {
             throw new IllegalArgumentException("filesystem type \"" + fstype + "\" is not a filesystem type name");
         }
@@ -66,6 +70,7 @@ public final class FilesystemDriver {
                         + ": it is already mounted on " + e.mountPoint());
             }
         }
+        release(device, dev, "mount");
         try {
             LibC.INSTANCE.mount(dev.toString(), mp, fstype, new NativeLong(options.flags()), options.data());
         } catch (LastErrorException e) {
@@ -81,13 +86,25 @@ public final class FilesystemDriver {
     }
 
     /**
-     * Unmounts whatever is mounted on mountpoint; returns quietly if nothing is. When the kernel
-     * refuses because the mount is busy, the holding processes are logged, sent SIGTERM, then
-     * SIGKILL if they still hold it after holderTimeout, and the unmount is retried.
+     * Unmounts whatever is mounted on mountpoint, then makes sure no other mount namespace keeps
+     * device mounted; returns quietly if nothing is mounted anywhere. When the kernel refuses
+     * because the mount is busy, the holding processes are logged, sent SIGTERM, then SIGKILL if
+     * they still hold it after holderTimeout, and the unmount is retried.
      *
-     * @throws FilesystemException when it cannot unmount; the mount is then still in place
+     * @throws FilesystemException when it cannot unmount here, or device stays claimed elsewhere
      */
-    public void unmount(Path mountpoint, Duration holderTimeout) throws FilesystemException {
+    public void unmount(Path device, Path mountpoint, Duration holderTimeout) throws FilesystemException {
+        unmountHere(mountpoint, holderTimeout);
+        Path dev;
+        try {
+            dev = device.toRealPath();
+        } catch (IOException e) {
+            return; // no device node (DRBD down): nothing can hold it
+        }
+        release(device, dev, "unmount");
+    }
+
+    private void unmountHere(Path mountpoint, Duration holderTimeout) throws FilesystemException {
         String mp;
         try {
             mp = mountpoint.toRealPath().toString();
@@ -123,6 +140,32 @@ public final class FilesystemDriver {
             }
             endHolders(mp, holders, holderTimeout);
         }
+    }
+
+    /**
+     * Ends every mount of dev that other mount namespaces hold. Called with nothing of dev mounted in
+     * this namespace: a claim then is such a leftover (or an exclusive open hadb cannot end).
+     */
+    private void release(Path device, Path dev, String verb) throws FilesystemException {
+        if (!Files.exists(dev) || majorMinor(dev).isEmpty() || !BlockDeviceClaim.claimed(dev)) return;
+        String mm = majorMinor(dev).get();
+        List<ForeignMount> elsewhere = foreign.find(mm);
+        if (elsewhere.isEmpty()) {
+            throw new FilesystemException(verb + ": " + device + " is not mounted here but the kernel still counts it"
+                    + " as in use (mounted in a mount namespace hadb cannot read, or opened exclusively); DRBD cannot"
+                    + " change role until that ends", LibC.EBUSY);
+        }
+        for (ForeignMount f : elsewhere) {
+            LOG.warning(verb + ": " + device + " is still " + f + ", a copy made while it was mounted here that"
+                    + " would keep the filesystem alive (and DRBD Primary); unmounting it there");
+            foreign.unmount(f);
+        }
+        if (BlockDeviceClaim.claimed(dev)) {
+            throw new FilesystemException(verb + ": " + device + " is still in use after unmounting it in "
+                    + elsewhere.size() + " other mount namespace(s); DRBD cannot change role until it is released",
+                    LibC.EBUSY);
+        }
+        LOG.info(verb + ": released " + device + " in " + elsewhere.size() + " other mount namespace(s)");
     }
 
     /** Whether device is the filesystem on top at mountpoint. */

@@ -19,6 +19,13 @@ public interface LibC extends Library {
     int ESRCH = 3;
     int EBUSY = 16;
     int EINVAL = 22;
+    int O_RDONLY = 0;
+    int O_EXCL = 0200;
+    int O_CLOEXEC = 02000000;
+
+    int open(String path, int flags) throws LastErrorException;
+
+    int close(int fd) throws LastErrorException;
 
     int mount(String source, String target, String fstype, NativeLong flags, String data) throws LastErrorException;
 

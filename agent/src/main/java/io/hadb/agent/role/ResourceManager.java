@@ -225,7 +225,8 @@ public final class ResourceManager implements AutoCloseable {
                     thread.schedule(this::poke, 200, TimeUnit.MILLISECONDS);
                     return false;
                 }
-                case UNMOUNT -> fs.unmount(config.filesystem().mountpoint(), config.filesystem().holderTimeout());
+                case UNMOUNT -> fs.unmount(config.filesystem().device(), config.filesystem().mountpoint(),
+                        config.filesystem().holderTimeout());
                 case DEMOTE -> drbd.secondary();
                 case DETACH_FORCE -> drbd.detach(true);
                 case RESUME_IO -> drbd.resumeIo();

@@ -101,14 +101,14 @@ class FilesystemDriverTest {
         driver.mount(l.device, mp); // same device again: nothing to do
         assertEquals(1, countMountsAt(mp));
 
-        driver.unmount(mp, Duration.ofSeconds(2));
+        driver.unmount(l.device, mp, Duration.ofSeconds(2));
         assertFalse(driver.isMounted(l.device, mp));
         assertFalse(Files.exists(mp.resolve("hello.txt")));
-        driver.unmount(mp, Duration.ofSeconds(2)); // nothing mounted: nothing to do
+        driver.unmount(l.device, mp, Duration.ofSeconds(2)); // nothing mounted: nothing to do
 
         driver.mount(l.device, mp);
         assertEquals("written before unmount", Files.readString(mp.resolve("hello.txt")));
-        driver.unmount(mp, Duration.ofSeconds(2));
+        driver.unmount(l.device, mp, Duration.ofSeconds(2));
     }
 
     @Test
@@ -135,7 +135,7 @@ class FilesystemDriverTest {
         assertHolds(found, mapped.pid(), "maps " + sleepCopy);
         assertHolds(found, stubborn.pid(), "cwd " + dir);
 
-        driver.unmount(mp, Duration.ofMillis(500));
+        driver.unmount(l.device, mp, Duration.ofMillis(500));
 
         assertFalse(driver.isMounted(l.device, mp));
         for (Process p : List.of(inCwd, openFile, mapped, stubborn)) {
@@ -162,7 +162,7 @@ class FilesystemDriverTest {
         for (int i = 0; i < 250 && new HolderScanner(Path.of("/proc")).scan(mp.toString()).isEmpty(); i++) Thread.sleep(20);
         assertHolds(new HolderScanner(Path.of("/proc")).scan(mp.toString()), polite.pid(), "fd 3 " + file);
 
-        driver.unmount(mp, Duration.ofSeconds(5));
+        driver.unmount(l.device, mp, Duration.ofSeconds(5));
 
         assertFalse(driver.isMounted(l.device, mp));
         assertTrue(polite.isAlive(), "a holder that let go of the mount is not killed");
@@ -186,7 +186,7 @@ class FilesystemDriverTest {
 
         ex = assertThrows(FilesystemException.class, () -> driver.mount(a.device, other));
         assertTrue(ex.getMessage().contains("already mounted on " + mp), ex.getMessage());
-        driver.unmount(mp, Duration.ofSeconds(1));
+        driver.unmount(a.device, mp, Duration.ofSeconds(1));
     }
 
     @Test
@@ -209,6 +209,93 @@ class FilesystemDriverTest {
         ex = assertThrows(FilesystemException.class, () -> driver.mount(l.device, tmp.resolve("no-such-dir")));
         assertTrue(ex.getMessage().contains("does not exist"), ex.getMessage());
         assertThrows(IllegalArgumentException.class, () -> new FilesystemDriver("ext4; rm", MountOptions.none()));
+    }
+
+    @Test
+    void aMountNamespaceCopiedWhileMountedIsUnmountedThereToo() throws Exception {
+        LoopImage l = loop("ns1");
+        Path mp = mountpoint("ns1");
+        driver.mount(l.device, mp);
+        // a namespace copied now (as unshare, ip netns exec or a container would) keeps the filesystem alive
+        Process copy = start(new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sleep", "60"));
+        awaitMountedIn(copy.pid(), l.device);
+
+        driver.unmount(l.device, mp, Duration.ofSeconds(2));
+
+        assertFalse(io.hadb.agent.os.BlockDeviceClaim.claimed(l.device), "the copy was unmounted too");
+        assertFalse(mountedIn(copy.pid(), l.device), "no mount of the device left in the copy");
+        assertTrue(copy.isAlive(), "the namespace's process itself is left alone");
+        synchronized (log) {
+            assertTrue(log.stream().anyMatch(m -> m.contains("of pid " + copy.pid() + " (sleep)")
+                    && m.contains("unmounting it there")), log.toString());
+            assertTrue(log.stream().anyMatch(m -> m.contains("released " + l.device)), log.toString());
+        }
+        // nothing claims it: the next mount is a fresh one
+        driver.mount(l.device, mp);
+        driver.unmount(l.device, mp, Duration.ofSeconds(2));
+    }
+
+    @Test
+    void aBusyCopyInAnotherNamespaceFailsTheUnmountNamingIt() throws Exception {
+        LoopImage l = loop("ns2");
+        Path mp = mountpoint("ns2");
+        driver.mount(l.device, mp);
+        Process copy = start(new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                "cd '" + mp + "' && exec sleep 60"));
+        awaitMountedIn(copy.pid(), l.device);
+
+        var ex = assertThrows(FilesystemException.class, () -> driver.unmount(l.device, mp, Duration.ofSeconds(2)));
+
+        assertTrue(ex.getMessage().contains("pid " + copy.pid()), ex.getMessage());
+        assertTrue(ex.getMessage().contains("in the mount namespace"), ex.getMessage());
+        assertTrue(io.hadb.agent.os.BlockDeviceClaim.claimed(l.device), "still claimed: DRBD would refuse to demote");
+        assertTrue(copy.isAlive(), "hadb does not kill processes in other mount namespaces");
+        // a mount now would get the old superblock back: refused for the same reason
+        var again = assertThrows(FilesystemException.class, () -> driver.mount(l.device, mp));
+        assertTrue(again.getMessage().contains("pid " + copy.pid()), again.getMessage());
+        assertFalse(driver.isMounted(l.device, mp));
+    }
+
+    @Test
+    void aMountFirstClearsALeftoverInAnotherNamespace() throws Exception {
+        LoopImage l = loop("ns3");
+        Path mp = mountpoint("ns3");
+        driver.mount(l.device, mp);
+        Process copy = start(new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sleep", "60"));
+        awaitMountedIn(copy.pid(), l.device);
+        // unmounted here by something that did not look further (an older hadb, an operator's umount)
+        io.hadb.agent.os.LibC.INSTANCE.umount2(mp.toString(), 0);
+        assertTrue(io.hadb.agent.os.BlockDeviceClaim.claimed(l.device));
+
+        driver.mount(l.device, mp);
+
+        assertTrue(driver.isMounted(l.device, mp));
+        assertFalse(mountedIn(copy.pid(), l.device));
+        synchronized (log) {
+            assertTrue(log.stream().anyMatch(m -> m.startsWith("mount: ") && m.contains("unmounting it there")),
+                    log.toString());
+        }
+        driver.unmount(l.device, mp, Duration.ofSeconds(2));
+    }
+
+    private static boolean mountedIn(long pid, Path device) throws IOException {
+        String mm = FilesystemDriver.majorMinor(device.toRealPath()).orElseThrow();
+        return MountInfoParser.parse(Files.readString(Path.of("/proc", Long.toString(pid), "mountinfo"))).stream()
+                .anyMatch(e -> e.majorMinor().equals(mm));
+    }
+
+    /** unshare has made its namespace and exec'd sleep (whose comm shows it) with the copy in place. */
+    private static void awaitMountedIn(long pid, Path device) throws Exception {
+        for (int i = 0; i < 250; i++) {
+            try {
+                if (Files.readString(Path.of("/proc", Long.toString(pid), "comm")).strip().equals("sleep")
+                        && mountedIn(pid, device)) return;
+            } catch (IOException e) {
+                // not there yet
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("pid " + pid + " never showed a copy of the mount");
     }
 
     private static long countMountsAt(Path mp) throws IOException {

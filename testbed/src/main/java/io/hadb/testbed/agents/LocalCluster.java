@@ -3,6 +3,7 @@ package io.hadb.testbed.agents;
 import io.hadb.agent.config.KeyFile;
 import io.hadb.agent.control.ControlClient;
 import io.hadb.agent.exec.CommandRunner;
+import io.hadb.testbed.NetnsCommand;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -84,7 +85,7 @@ public final class LocalCluster implements AutoCloseable {
         }
         if (netns != null) {
             sh("ip", "netns", "add", netns);
-            sh("ip", "netns", "exec", netns, "ip", "link", "set", "lo", "up");
+            sh("ip", "-n", netns, "link", "set", "lo", "up");
         }
     }
 
@@ -111,7 +112,7 @@ public final class LocalCluster implements AutoCloseable {
         synchronized (m) {
             if (m.alive()) throw new IllegalStateException(name + " is already running");
             List<String> cmd = new ArrayList<>();
-            if (netns != null) cmd.addAll(List.of("ip", "netns", "exec", netns));
+            if (netns != null) cmd.addAll(NetnsCommand.prefix(netns));
             cmd.addAll(launcher);
             cmd.addAll(List.of("--config", m.config.toString()));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -178,7 +179,7 @@ public final class LocalCluster implements AutoCloseable {
     /** Runs a command inside the namespace (nft, ip): for partitions. */
     public void inNamespace(String... cmd) throws IOException {
         if (netns == null) throw new IllegalStateException("no namespace");
-        List<String> c = new ArrayList<>(List.of("ip", "netns", "exec", netns));
+        List<String> c = new ArrayList<>(NetnsCommand.prefix(netns));
         c.addAll(List.of(cmd));
         sh(c.toArray(String[]::new));
     }
@@ -186,7 +187,7 @@ public final class LocalCluster implements AutoCloseable {
     /** Runs an nft script inside the namespace (never the host's tables). */
     public void nft(String script) throws IOException {
         if (netns == null) throw new IllegalStateException("no namespace");
-        var r = runner.run(Duration.ofSeconds(10), List.of("ip", "netns", "exec", netns, "nft", "-f", "-"), Map.of(),
+        var r = runner.run(Duration.ofSeconds(10), NetnsCommand.with(netns, "nft", "-f", "-"), Map.of(),
                 script.getBytes());
         if (r.exitCode() != 0) throw new IOException("nft failed (" + r.exitCode() + "): " + r.stderr());
     }

@@ -86,10 +86,13 @@ final class LoopDevices {
         }
     }
 
-    /** True when the device is mounted or any other process has it open (DRBD's "held open"). */
+    /**
+     * True when the device is mounted or any other process has it open (DRBD's "held open"). Mounted
+     * counts in every mount namespace: the kernel's exclusive claim says so where this one's mountinfo cannot.
+     */
     static boolean heldOpen(String loop) throws IOException {
         if (loop.isEmpty()) return false;
-        if (mountPoint(loop).isPresent()) return true;
+        if (mountPoint(loop).isPresent() || io.hadb.agent.os.BlockDeviceClaim.claimed(Path.of(loop))) return true;
         Path target = Path.of(loop);
         long self = ProcessHandle.current().pid();
         try (DirectoryStream<Path> procs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().matches("\\d+"))) {

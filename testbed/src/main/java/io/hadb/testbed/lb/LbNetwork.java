@@ -3,6 +3,7 @@ package io.hadb.testbed.lb;
 import io.hadb.agent.exec.CommandResult;
 import io.hadb.agent.exec.CommandRunner;
 
+import io.hadb.testbed.NetnsCommand;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.time.Duration;
@@ -103,7 +104,7 @@ public final class LbNetwork implements AutoCloseable {
 
     /** As inNamespace, with STDIN (may be null) as the command's standard input. */
     CommandResult inNamespaceWithInput(String namespace, String stdin, List<String> command) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", namespace));
+        List<String> cmd = new ArrayList<>(NetnsCommand.prefix(namespace));
         cmd.addAll(command);
         CommandResult r = runner.run(CMD_TIMEOUT, cmd, java.util.Map.of(),
                 stdin == null ? null : stdin.getBytes(java.nio.charset.StandardCharsets.UTF_8));

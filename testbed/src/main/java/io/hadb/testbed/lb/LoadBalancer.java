@@ -2,6 +2,7 @@ package io.hadb.testbed.lb;
 
 import io.hadb.agent.exec.CommandRunner;
 
+import io.hadb.testbed.NetnsCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -152,7 +153,7 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     private void startFlowLog() {
-        List<String> cmd = List.of("ip", "netns", "exec", net.lbNamespace(), "stdbuf", "-oL", "conntrack", "-E", "-e", "NEW",
+        List<String> cmd = NetnsCommand.with(net.lbNamespace(), "stdbuf", "-oL", "conntrack", "-E", "-e", "NEW",
                 "-p", "tcp", "-d", settings.frontend().getHostAddress(), "--dport", String.valueOf(settings.port()));
         try {
             conntrack = new ProcessBuilder(cmd).redirectErrorStream(true)

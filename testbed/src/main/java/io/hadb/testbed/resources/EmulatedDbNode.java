@@ -122,7 +122,7 @@ public final class EmulatedDbNode {
     }
 
     public void unmount() throws FilesystemException {
-        fs.unmount(mountpoint, HOLDER_TIMEOUT);
+        fs.unmount(device, mountpoint, HOLDER_TIMEOUT);
     }
 
     public boolean mounted() throws FilesystemException {

@@ -2,6 +2,7 @@ package io.hadb.testbed.sandbox;
 
 import io.hadb.agent.exec.CommandResult;
 import io.hadb.agent.exec.CommandRunner;
+import io.hadb.testbed.NetnsCommand;
 import io.hadb.testbed.lb.NetnsSockets;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -94,7 +95,7 @@ final class NetSandbox {
 
     /** The command prefix that runs a node's process inside its namespace (the net namespace only, not the mounts). */
     static List<String> enter(SandboxLayout.Node n) {
-        return List.of("nsenter", "--net=/run/netns/" + NetMode.namespace(n), "--");
+        return NetnsCommand.prefix(NetMode.namespace(n));
     }
 
     /**

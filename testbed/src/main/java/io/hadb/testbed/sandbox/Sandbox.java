@@ -183,7 +183,7 @@ public final class Sandbox {
             MariadbDatadir.initialize(runner, layout.datadir(first), SQL_USER, "", MariadbDatadir.smallServerOptions());
             if (layout.netMode()) allowNetworkClients(layout.datadir(first));
         } finally {
-            fs.unmount(mnt, Duration.ofSeconds(5));
+            fs.unmount(device, mnt, Duration.ofSeconds(5));
         }
         d1.secondary();
         checkAborting();
@@ -335,14 +335,14 @@ public final class Sandbox {
                 ? "" : "   (no HTTP listener answers yet)";
         for (SandboxLayout.Node n : SandboxLayout.dataNodes()) {
             String a = layout.address(n);
-            out.printf("  %-7s SQL      %smariadb -h %s -P %d -u %s%n", n.name(), layout.netMode() ? "ip netns exec "
+            out.printf("  %-7s SQL      %smariadb -h %s -P %d -u %s%n", n.name(), layout.netMode() ? "nsenter --net=/run/netns/"
                     + NetMode.namespace(n) + " " : "", a, layout.sqlPort(), SQL_USER);
             out.printf("          probe    tcp %s:%d   http://%s:%d/master  /replica  /health%n", a,
                     layout.probeTcpPort(), a, layout.probeHttpPort());
             out.printf("          metrics  http://%s:%d/metrics%s%n", a, layout.probeHttpPort(), httpNote);
         }
         out.println("  witness agent on " + layout.address(SandboxLayout.node("witness")) + ", UDP port " + layout.udpPort());
-        if (layout.netMode()) out.println("  through the balancer: ip netns exec " + NetMode.CLIENT_NAMESPACE + " mariadb -h "
+        if (layout.netMode()) out.println("  through the balancer: nsenter --net=/run/netns/" + NetMode.CLIENT_NAMESPACE + " mariadb -h "
                 + NetMode.FRONTEND + " -P " + layout.sqlPort() + " -u " + SQL_USER);
         out.println();
         out.println("Try:");

@@ -6,6 +6,7 @@ import io.hadb.agent.drbd.DrbdAdm;
 import io.hadb.agent.drbd.DrbdCommandException;
 import io.hadb.agent.exec.CommandResult;
 import io.hadb.agent.exec.CommandRunner;
+import io.hadb.testbed.NetnsCommand;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -122,12 +123,12 @@ final class SandboxFaults {
         List<String> done = new ArrayList<>();
         for (SandboxLayout.Node n : SandboxLayout.NODES) {
             String ns = NetMode.namespace(n);
-            CommandResult r = runner.run(CMD_TIMEOUT, List.of("ip", "netns", "exec", ns, "nft", "list", "tables"));
+            CommandResult r = runner.run(CMD_TIMEOUT, NetnsCommand.with(ns, "nft", "list", "tables"));
             if (!r.ok()) continue;
             for (String line : r.stdout().split("\n")) {
                 String[] f = line.strip().split("\\s+");
                 if (f.length == 3 && f[0].equals("table") && f[2].startsWith(TABLE_PREFIX)) {
-                    CommandResult d = runner.run(CMD_TIMEOUT, List.of("ip", "netns", "exec", ns, "nft", "delete", "table", f[1], f[2]));
+                    CommandResult d = runner.run(CMD_TIMEOUT, NetnsCommand.with(ns, "nft", "delete", "table", f[1], f[2]));
                     if (!d.ok()) throw new IOException("cannot drop " + f[2] + " in " + ns + ": " + d.summary());
                     done.add("rules " + f[2] + " dropped in " + ns);
                 }
@@ -248,7 +249,7 @@ final class SandboxFaults {
     }
 
     private void nft(SandboxLayout.Node n, String ruleset) throws IOException {
-        CommandResult r = runner.run(CMD_TIMEOUT, List.of("ip", "netns", "exec", NetMode.namespace(n), "nft", "-f", "-"),
+        CommandResult r = runner.run(CMD_TIMEOUT, NetnsCommand.with(NetMode.namespace(n), "nft", "-f", "-"),
                 Map.of(), ruleset.getBytes(StandardCharsets.UTF_8));
         if (!r.ok()) throw new IOException("nft in " + NetMode.namespace(n) + ": " + r.summary());
     }

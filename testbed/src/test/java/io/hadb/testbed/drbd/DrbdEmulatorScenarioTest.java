@@ -73,6 +73,20 @@ class DrbdEmulatorScenarioTest {
         mounts.remove(mp);
     }
 
+    /** unshare has made its namespace (a copy of this one, with mp mounted) and exec'd sleep. */
+    private static void awaitCopyOf(long pid, Path mp) throws Exception {
+        for (int i = 0; i < 250; i++) {
+            try {
+                if (Files.readString(Path.of("/proc", Long.toString(pid), "comm")).strip().equals("sleep")
+                        && Files.readString(Path.of("/proc", Long.toString(pid), "mountinfo")).contains(" " + mp + " ")) return;
+            } catch (java.io.IOException e) {
+                // not there yet
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("pid " + pid + " never showed a copy of " + mp);
+    }
+
     private void write(Path mp, String text) throws Exception {
         Files.writeString(mp.resolve("f"), text);
         sh("sync", "-f", mp.resolve("f").toString());
@@ -184,7 +198,19 @@ class DrbdEmulatorScenarioTest {
             refused(null, H2, "drbdadm primary --force r0", "peer Primary", k84, DrbdCommandException.Kind.PEER_IS_PRIMARY,
                     a2::primaryForce);
 
-            umount(m1);
+            // a mount namespace copied while it was mounted keeps the device open after the unmount here:
+            // DRBD counts that open, so the emulator must too (its own mountinfo no longer shows it)
+            Process copy = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sleep", "60")
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            try {
+                awaitCopyOf(copy.pid(), m1);
+                umount(m1);
+                refused(null, H1, "drbdadm secondary r0", null, k84, DrbdCommandException.Kind.DEVICE_HELD_OPEN,
+                        a1::secondary);
+            } finally {
+                copy.destroyForcibly();
+                copy.waitFor(5, java.util.concurrent.TimeUnit.SECONDS);
+            }
             a1.secondary();
             compare(k84, pair, a1, s1, H1, "both Secondary");
 

@@ -3,6 +3,7 @@ package io.hadb.testbed.lb;
 import io.hadb.agent.exec.CommandResult;
 import io.hadb.agent.exec.CommandRunner;
 
+import io.hadb.testbed.NetnsCommand;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -96,7 +97,7 @@ final class LbFixture implements AutoCloseable {
                 ? "table inet hlbt_silence {\n chain in { type filter hook input priority 0; tcp dport "
                         + FakeBackend.TCP_PROBE_PORT + " drop\n }\n}\n"
                 : "delete table inet hlbt_silence\n";
-        CommandResult r = runner.run(Duration.ofSeconds(10), List.of("ip", "netns", "exec", b.namespace, "nft", "-f", "-"),
+        CommandResult r = runner.run(Duration.ofSeconds(10), NetnsCommand.with(b.namespace, "nft", "-f", "-"),
                 java.util.Map.of(), text.getBytes(StandardCharsets.US_ASCII));
         if (!r.ok()) throw new IOException(r.summary());
     }

@@ -219,7 +219,7 @@ class DriverSwitchoverTest {
                 }
                 copyDb.close();
             }
-            if (fs.mountedAt(copyMount).isPresent()) fs.unmount(copyMount, Duration.ofSeconds(5));
+            if (fs.mountedAt(copyMount).isPresent()) fs.unmount(Path.of(loop), copyMount, Duration.ofSeconds(5));
             if (loop != null) runner.run(Duration.ofSeconds(30), List.of("losetup", "-d", loop));
             n1.cleanup();
             n2.cleanup();
