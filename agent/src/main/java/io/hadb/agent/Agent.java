@@ -155,8 +155,8 @@ public final class Agent {
                     }
 
                     @Override
-                    public void failed(String reason) {
-                        loop.execute(() -> step(new Input.ResourcesFailed(System.nanoTime(), reason)));
+                    public void failed(String reason, boolean beforeServing) {
+                        loop.execute(() -> step(new Input.ResourcesFailed(System.nanoTime(), reason, beforeServing)));
                     }
 
                     @Override

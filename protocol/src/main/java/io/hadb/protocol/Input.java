@@ -29,8 +29,11 @@ public sealed interface Input {
     /**
      * This node could not bring its resources up (or keep them up) as master: hand the role to a peer that
      * can serve, and do not stand again for a back-off time (no ping-pong).
+     *
+     * @param beforeServing the resources never came up in this mastership (mysqld did not start, say): such
+     *                      failures in a row double the back-off
      */
-    record ResourcesFailed(long now, String reason) implements Input {}
+    record ResourcesFailed(long now, String reason, boolean beforeServing) implements Input {}
 
     /**
      * The operator asks this node to become master ({@code agentctl promote}). Only an Outdated node whose peers'

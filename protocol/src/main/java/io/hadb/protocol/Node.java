@@ -93,9 +93,17 @@ public final class Node {
     private int fencing;
     private long nextFenceAttempt;
 
-    /** How many lease lengths a node whose resources failed waits before it stands again. */
+    /** How many lease lengths a node whose resources failed waits before it stands again (first failure). */
     static final long RESOURCE_BACKOFF_LEASES = 10;
+    /** The back-off doubles with each failure in a row, up to this many lease lengths. */
+    static final long RESOURCE_BACKOFF_MAX_LEASES = 320;
+    /** A failure before serving this many lease lengths after the last back-off ended starts a new streak. */
+    static final long RESOURCE_STREAK_FORGET_LEASES = 60;
     private long backoffUntil = Long.MIN_VALUE;
+    private int failureStreak;
+    /** A record said another data node cannot serve since this node's own last resource failure. */
+    private boolean peerFailedSinceMine;
+    private static final String CANNOT_SERVE = " cannot serve: ";
 
     // intents given here and forwarded to the master
     private final Map<Long, Long> forwarded = new HashMap<>();
@@ -151,7 +159,7 @@ public final class Node {
         } else if (input instanceof Input.ResourcesReleased) {
             released(now, msgs, decs);
         } else if (input instanceof Input.ResourcesFailed rf) {
-            resourcesFailed(now, rf.reason(), msgs, decs);
+            resourcesFailed(now, rf.reason(), rf.beforeServing(), msgs, decs);
         } else if (input instanceof Input.Promote p) {
             promote(p, decs);
         }
@@ -287,6 +295,7 @@ public final class Node {
         promisedTo = from;
         if (hb.record().version().newerThan(record.version())) {
             record = hb.record();
+            sawRecord(record);
             dirty = true;
         }
         if (record.version().equals(hb.committed()) && !committed.version().equals(hb.committed())) {
@@ -391,7 +400,9 @@ public final class Node {
         if (!me.isData()) return "witness";
         if (role == Role.LEADER) return "already master";
         if (record.isOutdated(me.id()) && force == null) return "data Outdated";
-        if (now < backoffUntil && anotherCouldServe()) return "backing off after a resource failure";
+        if (now < backoffUntil && anotherCouldServe()) return failureStreak > 1
+                ? "backing off after " + failureStreak + " resource failures in a row"
+                : "backing off after a resource failure";
         if (!transfer && now < promiseUntil) return "promised";
         if (config.twoNodeMode()) {
             for (NodeSpec n : config.nodes())
@@ -403,10 +414,14 @@ public final class Node {
     }
 
     /** Whether, as far as this node knows, another data node could be master instead of it. */
+    /** Another data node is up, may serve by the record, and can win an election (its record is not behind ours). */
     private boolean anotherCouldServe() {
-        for (NodeSpec n : config.nodes())
-            if (n.id() != me.id() && n.isData() && detector.up(n.id()) && !record.isOutdated(n.id())
-                    && !record.isStandby(n.id())) return true;
+        for (NodeSpec n : config.nodes()) {
+            if (n.id() == me.id() || !n.isData() || !detector.up(n.id()) || record.isOutdated(n.id())
+                    || record.isStandby(n.id())) continue;
+            RecordVersion has = peerRecord.get(n.id());
+            if (has != null && !record.version().newerThan(has)) return true;
+        }
         return false;
     }
 
@@ -557,6 +572,7 @@ public final class Node {
 
     private void propose(ClusterRecord next, long now, List<Outgoing> msgs) {
         record = next;
+        sawRecord(next);
         proposals.put(next.version(), next);
         dirty = true;
         sendHeartbeat(now, msgs);
@@ -738,17 +754,34 @@ public final class Node {
         updateServing(now, decs);
     }
 
-    private void resourcesFailed(long now, String reason, List<Outgoing> msgs, List<Decision> decs) {
+    private void resourcesFailed(long now, String reason, boolean beforeServing, List<Outgoing> msgs, List<Decision> decs) {
         // a node whose resources just failed does not stand again for a while, so the role does not
-        // ping-pong between a broken node and a good one
-        backoffUntil = now + RESOURCE_BACKOFF_LEASES * t.leaseMs() * MS;
+        // ping-pong between a broken node and a good one. When no node can serve (data neither can start
+        // mysqld from), the nodes take turns failing before they serve: a failed start soon after the last,
+        // with the peer failing in between, doubles the wait, so they stop taking turns every few seconds.
+        // A failure after serving is news, not a repeat: back to the first wait.
+        boolean inStreak = beforeServing && peerFailedSinceMine && backoffUntil != Long.MIN_VALUE
+                && now - backoffUntil <= RESOURCE_STREAK_FORGET_LEASES * t.leaseMs() * MS;
+        peerFailedSinceMine = false;
+        failureStreak = inStreak ? failureStreak + 1 : 1;
+        long leases = Math.min(RESOURCE_BACKOFF_MAX_LEASES, RESOURCE_BACKOFF_LEASES << Math.min(failureStreak - 1, 20));
+        backoffUntil = now + leases * t.leaseMs() * MS;
         if (role != Role.LEADER || handover != null) return;
         // the reason goes into the record, so every node's history shows why the master moved
-        propose(record.next(term, config.name(me.id()) + " cannot serve: " + reason), now, msgs);
+        String streak = failureStreak > 1 ? " (" + failureStreak + " failures in a row: not standing for "
+                + leases * t.leaseMs() / 1000.0 + " s while another node can serve)" : "";
+        propose(record.next(term, config.name(me.id()) + CANNOT_SERVE + reason + streak), now, msgs);
         int target = chooseTarget(0);
         if (target != 0)
             startHandover(now, target, me.id(), 0, "resources failed (" + reason + "): handing over to "
                     + config.name(target), decs);
+    }
+
+    /** Notes a record that says another data node gave the role up because its resources failed. */
+    private void sawRecord(ClusterRecord r) {
+        for (NodeSpec n : config.nodes())
+            if (n.id() != me.id() && n.isData() && r.lastReason().startsWith(config.name(n.id()) + CANNOT_SERVE))
+                peerFailedSinceMine = true;
     }
 
     private void released(long now, List<Outgoing> msgs, List<Decision> decs) {
@@ -976,6 +1009,11 @@ public final class Node {
     }
 
     /** Why this node is not standing for master right now (null when it is master or may stand). */
+    /** When this node's back-off after a resource failure ends (tests). */
+    long backoffUntil() {
+        return backoffUntil;
+    }
+
     public String whyNotCandidate(long now) {
         if (role == Role.LEADER) return null;
         String why = ineligible(now, false);

@@ -87,7 +87,7 @@ class NodeTest {
     @Test
     void aNodeWhoseResourcesFailedDoesNotStandForAWhile() {
         Node n = new Node(config, 1, state(1, record(1, 1)), 0, 7);
-        n.step(new Input.ResourcesFailed(0, "mysqld failed"));
+        n.step(new Input.ResourcesFailed(0, "mysqld failed", false));
         // peers are heard, the restart wait is over, no master: still it does not stand
         for (long t = 0; t < 5000; t += 10) {
             n.step(new Input.Received(t * MS, 3, 0, new Message.Ping(1, 0, new RecordVersion(1, 1), 9, 0)));
@@ -98,9 +98,59 @@ class NodeTest {
     }
 
     @Test
+    void failedStartsInARowDoubleTheBackOffAndAFailureAfterServingDoesNot() {
+        Node n = new Node(config, 1, state(1, record(1, 1)), 0, 7);
+        long lease = Timings.defaults().leaseMs();
+        long first = Node.RESOURCE_BACKOFF_LEASES * lease;
+        n.step(new Input.ResourcesFailed(0, "mysqld did not start", true));
+        assertEquals(first, backOffMs(n, 0), "the first failure: the base wait");
+        // its own second failed start, with no failure of the peer in between: not a streak
+        long t = first * MS + 1_000 * MS;
+        n.step(new Input.ResourcesFailed(t, "mysqld did not start", true));
+        assertEquals(first, backOffMs(n, t));
+        // the two nodes take turns failing to start (as with data neither can start mysqld from): each time the
+        // peer's failure is in the record by then, and the wait doubles
+        long expected = first;
+        for (int turn = 2; turn <= 10; turn++) {
+            t += backOffMs(n, t) * MS;
+            peerCannotServe(n, t, turn);
+            t += 2_000 * MS;
+            n.step(new Input.ResourcesFailed(t, "mysqld did not start", true));
+            expected = Math.min(2 * expected, Node.RESOURCE_BACKOFF_MAX_LEASES * lease);
+            assertEquals(expected, backOffMs(n, t), "turn " + turn);
+        }
+        assertEquals(Node.RESOURCE_BACKOFF_MAX_LEASES * lease, expected, "capped");
+        RecordVersion now = n.record().version();
+        n.step(new Input.Received(t, 3, 0, new Message.Ping(1, 0, now, 9, 0)));
+        n.step(new Input.Received(t, 2, 0, new Message.Ping(1, 0, now, 8, 0)));
+        assertEquals("backing off after 10 resource failures in a row", n.whyNotCandidate(t + MS));
+        // a failure after serving is news: the base wait again
+        t += backOffMs(n, t) * MS;
+        peerCannotServe(n, t, 11);
+        n.step(new Input.ResourcesFailed(t + MS, "mysqld hung", false));
+        assertEquals(first, backOffMs(n, t + MS));
+        // and a failed start long after the last wait ended starts a new streak
+        t += (first + Node.RESOURCE_STREAK_FORGET_LEASES * lease) * MS + 2 * MS;
+        peerCannotServe(n, t, 12);
+        n.step(new Input.ResourcesFailed(t, "mysqld did not start", true));
+        assertEquals(first, backOffMs(n, t));
+    }
+
+    /** hadb02, master in term `term`, records that it gave the role up because its own resources failed. */
+    private static void peerCannotServe(Node n, long now, long term) {
+        ClusterRecord r = new ClusterRecord(new RecordVersion(term, 1), 2, java.util.Map.of(), java.util.Set.of(), false,
+                "hadb02 cannot serve: mysqld did not start");
+        n.step(new Input.Received(now, 2, 0, new Message.Heartbeat(term, 1, r, r.version(), 5, 0)));
+    }
+
+    private static long backOffMs(Node n, long now) {
+        return (n.backoffUntil() - now) / MS;
+    }
+
+    @Test
     void aNodeBackingOffStandsAnywayWhenNoOtherCanServe() {
         Node n = new Node(config, 1, state(1, record(1, 1).withDataState(2, DataState.outdatedSince(1))), 0, 7);
-        n.step(new Input.ResourcesFailed(0, "mysqld failed"));
+        n.step(new Input.ResourcesFailed(0, "mysqld failed", false));
         boolean stood = false;
         for (long t = 0; t < 5000 && !stood; t += 10) {
             List<Decision> d = new java.util.ArrayList<>();

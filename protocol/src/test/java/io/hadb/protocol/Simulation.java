@@ -460,7 +460,7 @@ public final class Simulation {
                 for (SimNode n : nodes.values()) {
                     if (n.node != null && !n.paused() && n.serving) {
                         log(config.name(n.id) + ": resources failed");
-                        step(n, new Input.ResourcesFailed(n.local(now), "simulated resource failure"));
+                        step(n, new Input.ResourcesFailed(n.local(now), "simulated resource failure", rnd.nextBoolean()));
                         break;
                     }
                 }

@@ -30,7 +30,8 @@ public final class ResourceManager implements AutoCloseable {
     public interface Events {
         void released();
 
-        void failed(String reason);
+        /** @param beforeServing the resources never came up since the goal became SERVE */
+        void failed(String reason, boolean beforeServing);
 
         /** DRBD's view of the peer's copy changed: connected and UpToDate, or not. */
         void peerInSync(boolean inSync);
@@ -52,6 +53,8 @@ public final class ResourceManager implements AutoCloseable {
     private volatile java.util.concurrent.Future<?> stopping;
 
     private volatile Goal goal = Goal.RELEASE;
+    /** Whether the resources came up since the goal last became SERVE (a failure then is not a failed start). */
+    private volatile boolean servedSinceServe;
     private volatile long leaseEndNanos = Long.MIN_VALUE;
     private volatile boolean releaseRequested;
     private volatile boolean forcedPromotion;
@@ -107,6 +110,7 @@ public final class ResourceManager implements AutoCloseable {
         if (g != goal) {
             LOG.info("goal " + goal + " -> " + g);
             failures = 0;
+            if (g == Goal.SERVE) servedSinceServe = false;
             if (goal == Goal.SERVE && g == Goal.RELEASE) {
                 stopStarted = System.nanoTime();
                 stopDeadline = leaseEndNanos;
@@ -173,6 +177,7 @@ public final class ResourceManager implements AutoCloseable {
             }
             if (s instanceof Step.Done d) {
                 failures = 0;
+                if (g == Goal.SERVE) servedSinceServe = true;
                 logOnce("resources " + d.state());
                 if (g == Goal.RELEASE && releaseRequested) {
                     releaseRequested = false;
@@ -327,7 +332,7 @@ public final class ResourceManager implements AutoCloseable {
         failReported = true;
         lastFailReport = now;
         logOnce("cannot serve: " + reason);
-        events.failed(reason);
+        events.failed(reason, !servedSinceServe);
     }
 
     private void reportPeer() {
