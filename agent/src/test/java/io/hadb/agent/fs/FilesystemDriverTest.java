@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.hadb.agent.os.BlockDeviceClaim;
+import io.hadb.agent.os.LibC;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -217,12 +219,11 @@ class FilesystemDriverTest {
         Path mp = mountpoint("ns1");
         driver.mount(l.device, mp);
         // a namespace copied now (as unshare, ip netns exec or a container would) keeps the filesystem alive
-        Process copy = start(new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sleep", "60"));
-        awaitMountedIn(copy.pid(), l.device);
+        Process copy = namespaceCopy(l, "exec sleep 60");
 
         driver.unmount(l.device, mp, Duration.ofSeconds(2));
 
-        assertFalse(io.hadb.agent.os.BlockDeviceClaim.claimed(l.device), "the copy was unmounted too");
+        assertFalse(BlockDeviceClaim.claimed(l.device), "the copy was unmounted too");
         assertFalse(mountedIn(copy.pid(), l.device), "no mount of the device left in the copy");
         assertTrue(copy.isAlive(), "the namespace's process itself is left alone");
         synchronized (log) {
@@ -240,15 +241,13 @@ class FilesystemDriverTest {
         LoopImage l = loop("ns2");
         Path mp = mountpoint("ns2");
         driver.mount(l.device, mp);
-        Process copy = start(new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c",
-                "cd '" + mp + "' && exec sleep 60"));
-        awaitMountedIn(copy.pid(), l.device);
+        Process copy = namespaceCopy(l, "cd '" + mp + "' && exec sleep 60");
 
         var ex = assertThrows(FilesystemException.class, () -> driver.unmount(l.device, mp, Duration.ofSeconds(2)));
 
         assertTrue(ex.getMessage().contains("pid " + copy.pid()), ex.getMessage());
         assertTrue(ex.getMessage().contains("in the mount namespace"), ex.getMessage());
-        assertTrue(io.hadb.agent.os.BlockDeviceClaim.claimed(l.device), "still claimed: DRBD would refuse to demote");
+        assertTrue(BlockDeviceClaim.claimed(l.device), "still claimed: DRBD would refuse to demote");
         assertTrue(copy.isAlive(), "hadb does not kill processes in other mount namespaces");
         // a mount now would get the old superblock back: refused for the same reason
         var again = assertThrows(FilesystemException.class, () -> driver.mount(l.device, mp));
@@ -261,11 +260,10 @@ class FilesystemDriverTest {
         LoopImage l = loop("ns3");
         Path mp = mountpoint("ns3");
         driver.mount(l.device, mp);
-        Process copy = start(new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sleep", "60"));
-        awaitMountedIn(copy.pid(), l.device);
+        Process copy = namespaceCopy(l, "exec sleep 60");
         // unmounted here by something that did not look further (an older hadb, an operator's umount)
-        io.hadb.agent.os.LibC.INSTANCE.umount2(mp.toString(), 0);
-        assertTrue(io.hadb.agent.os.BlockDeviceClaim.claimed(l.device));
+        LibC.INSTANCE.umount2(mp.toString(), 0);
+        assertTrue(BlockDeviceClaim.claimed(l.device));
 
         driver.mount(l.device, mp);
 
@@ -276,6 +274,13 @@ class FilesystemDriverTest {
                     log.toString());
         }
         driver.unmount(l.device, mp, Duration.ofSeconds(2));
+    }
+
+    /** A process in a private copy of this mount namespace, made now (with l mounted), running script there. */
+    private Process namespaceCopy(LoopImage l, String script) throws Exception {
+        Process copy = start(new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c", script));
+        awaitMountedIn(copy.pid(), l.device);
+        return copy;
     }
 
     private static boolean mountedIn(long pid, Path device) throws IOException {
