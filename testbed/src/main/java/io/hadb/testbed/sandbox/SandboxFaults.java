@@ -96,7 +96,10 @@ final class SandboxFaults {
                 if (n.data()) cutLink();
             }
             case REPLICATION_LINK -> cutLink();
-            case DISK -> emu("fail-disk", node, SandboxLayout.RESOURCE);
+            case DISK -> {
+                java.nio.file.Files.writeString(layout.diskFaultMark(node), "");
+                emu("fail-disk", node, SandboxLayout.RESOURCE);
+            }
             case MYSQLD_CRASH -> signalMysqld(node, ProcessGroups.SIGKILL, "killed");
             case MYSQLD_HANG -> signalMysqld(node, ProcessGroups.SIGSTOP, "stopped");
             case SWITCHOVER -> switchover(peerOf(node));
@@ -147,13 +150,15 @@ final class SandboxFaults {
         CommandResult link = Sandbox.pair(layout).emu("restore-link", SandboxLayout.RESOURCE);
         if (link.ok()) done.add("replication link restored");
         for (SandboxLayout.Node n : SandboxLayout.dataNodes()) {
-            if (sandbox.agentPid(n.name()).isEmpty()) continue;
+            // only a disk the disk fault failed: one the agent detached itself is the agent's to attach
+            if (sandbox.agentPid(n.name()).isEmpty() || !java.nio.file.Files.exists(layout.diskFaultMark(n.name()))) continue;
             DrbdAdm d = new DrbdAdm(runner, SandboxLayout.RESOURCE, Sandbox.pair(layout).settings(n.name()));
             try {
                 if (d.dstate().local().toString().matches("(?i)diskless|failed")) {
                     d.attach();
                     done.add(n.name() + " disk attached again");
                 }
+                java.nio.file.Files.deleteIfExists(layout.diskFaultMark(n.name()));
             } catch (DrbdCommandException | io.hadb.agent.drbd.DrbdParseException e) {
                 done.add(n.name() + ": disk not attached again (" + e.getMessage().strip() + ")");
             }

@@ -90,6 +90,14 @@ public record SandboxLayout(Path dir, Path root, int sqlPort, int probeTcpPort, 
         return dir.resolve(node);
     }
 
+    /**
+     * Marks a disk failed by the disk fault, so that heal attaches that disk again and no other: a disk the agent
+     * detached itself (a frozen master ending its held writes) must stay detached until the agent attaches it.
+     */
+    public Path diskFaultMark(String node) {
+        return dir.resolve(node + ".disk-fault");
+    }
+
     public Path config(String node) {
         return dir.resolve(node + ".toml");
     }
