@@ -67,6 +67,7 @@ public final class ResourceManager implements AutoCloseable {
     private volatile long stopDeadline;
     private volatile boolean stopMeasured = true;
     private final java.util.concurrent.atomic.AtomicLong lateStops = new java.util.concurrent.atomic.AtomicLong();
+    private static final long CONNECT_RETRY_NANOS = 3_000_000_000L;
     private boolean connectedOnce;
     private long lastConnect;
     private boolean failReported;
@@ -237,8 +238,13 @@ public final class ResourceManager implements AutoCloseable {
                 case RESUME_IO -> drbd.resumeIo();
                 case ATTACH -> drbd.attach();
                 case CONNECT -> {
-                    // a still-frozen peer answers a connect with StandAlone again: retry every few seconds only
-                    if (connectedOnce && System.nanoTime() - lastConnect < 5_000_000_000L) return false;
+                    // a still-frozen peer answers a connect with StandAlone again: retry every few seconds only,
+                    // and do come back then (a StandAlone resource sends no event that would wake this thread)
+                    long since = System.nanoTime() - lastConnect;
+                    if (connectedOnce && since < CONNECT_RETRY_NANOS) {
+                        thread.schedule(this::poke, (CONNECT_RETRY_NANOS - since) / 1_000_000 + 1, TimeUnit.MILLISECONDS);
+                        return false;
+                    }
                     connectedOnce = true;
                     lastConnect = System.nanoTime();
                     drbd.connect();
