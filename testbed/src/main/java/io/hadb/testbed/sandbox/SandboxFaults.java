@@ -178,13 +178,14 @@ final class SandboxFaults {
     }
 
     /**
-     * What an operator does today after a frozen master stepped down: the link is back, the master keeps trying
-     * to connect, but the old master's DRBD stays Secondary and StandAlone (the agent does not connect it), so
-     * it never resyncs. Done here, and reported as an operator step, after giving the agent 3 s to do it itself.
+     * What an operator would do if a Secondary stayed StandAlone after the link came back: connect it. Its agent
+     * should do that itself (a thawed old master detaches, resumes I/O, unmounts, demotes, attaches and connects,
+     * a few seconds with the emulator's commands; a connect that ends StandAlone again is retried every 3 s), so it
+     * gets 8 s first; done here only after that, and reported as an operator step.
      */
     private List<String> reconnectStandAlone() throws IOException {
         List<String> steps = new ArrayList<>();
-        long deadline = System.nanoTime() + 3_000_000_000L;
+        long deadline = System.nanoTime() + 8_000_000_000L;
         for (SandboxLayout.Node n : SandboxLayout.dataNodes()) {
             if (sandbox.agentPid(n.name()).isEmpty()) continue;
             DrbdAdm d = new DrbdAdm(runner, SandboxLayout.RESOURCE, Sandbox.pair(layout).settings(n.name()));
