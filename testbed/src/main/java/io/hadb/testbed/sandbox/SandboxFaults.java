@@ -190,8 +190,17 @@ final class SandboxFaults {
             if (sandbox.agentPid(n.name()).isEmpty()) continue;
             DrbdAdm d = new DrbdAdm(runner, SandboxLayout.RESOURCE, Sandbox.pair(layout).settings(n.name()));
             try {
-                while (standAloneSecondary(d) && System.nanoTime() < deadline) Thread.sleep(100);
-                if (!standAloneSecondary(d)) continue;
+                // wait while it is StandAlone at all: a thawed old master is still Primary and StandAlone until its
+                // agent has demoted it, and only then attaches and connects
+                boolean connecting = false;
+                while (System.nanoTime() < deadline) {
+                    if (!d.status().summary().contains("StandAlone")) {
+                        connecting = true;
+                        break;
+                    }
+                    Thread.sleep(200);
+                }
+                if (connecting || !standAloneSecondary(d)) continue;
                 d.connect();
                 steps.add(OPERATOR_STEP + "drbdadm connect r0 on " + n.name() + " (Secondary and StandAlone, not reconnected by"
                         + " its agent)");
