@@ -68,6 +68,7 @@ public final class ResourceManager implements AutoCloseable {
     private volatile boolean stopMeasured = true;
     private final java.util.concurrent.atomic.AtomicLong lateStops = new java.util.concurrent.atomic.AtomicLong();
     private static final long CONNECT_RETRY_NANOS = 3_000_000_000L;
+    private java.util.concurrent.ScheduledFuture<?> connectRetry;
     private boolean connectedOnce;
     private long lastConnect;
     private boolean failReported;
@@ -242,7 +243,11 @@ public final class ResourceManager implements AutoCloseable {
                     // and do come back then (a StandAlone resource sends no event that would wake this thread)
                     long since = System.nanoTime() - lastConnect;
                     if (connectedOnce && since < CONNECT_RETRY_NANOS) {
-                        thread.schedule(this::poke, (CONNECT_RETRY_NANOS - since) / 1_000_000 + 1, TimeUnit.MILLISECONDS);
+                        // one pending retry at most: every look in the meantime comes here again
+                        if (connectRetry == null || connectRetry.isDone()) {
+                            connectRetry = thread.schedule(this::poke, (CONNECT_RETRY_NANOS - since) / 1_000_000 + 1,
+                                    TimeUnit.MILLISECONDS);
+                        }
                         return false;
                     }
                     connectedOnce = true;
