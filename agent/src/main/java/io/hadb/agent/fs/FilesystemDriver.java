@@ -147,9 +147,9 @@ public final class FilesystemDriver {
      * this namespace: a claim then is such a leftover (or an exclusive open hadb cannot end).
      */
     private void release(Path device, Path dev, String verb) throws FilesystemException {
-        if (!Files.exists(dev) || majorMinor(dev).isEmpty() || !BlockDeviceClaim.claimed(dev)) return;
-        String mm = majorMinor(dev).get();
-        List<ForeignMount> elsewhere = foreign.find(mm);
+        Optional<String> mm = majorMinor(dev); // empty: no such device, or not a block device
+        if (mm.isEmpty() || !BlockDeviceClaim.claimed(dev)) return;
+        List<ForeignMount> elsewhere = foreign.find(mm.get());
         if (elsewhere.isEmpty()) {
             throw new FilesystemException(verb + ": " + device + " is not mounted here but the kernel still counts it"
                     + " as in use (mounted in a mount namespace hadb cannot read, or opened exclusively); DRBD cannot"

@@ -8,10 +8,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.TreeMap;
+import java.util.Set;
 
 /**
  * Finds the mount namespaces other than this process's own that have a device mounted, from every
@@ -31,29 +30,30 @@ final class ForeignMountScanner {
     /** @param majorMinor the device's number as mountinfo prints it, "147:1" */
     List<ForeignMount> find(String majorMinor) {
         String own = namespaceOf(procRoot.resolve("self"));
-        Map<String, ForeignMount> byNamespace = new LinkedHashMap<>();
-        TreeMap<Long, Path> pids = new TreeMap<>();
+        List<Long> pids = new ArrayList<>();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(procRoot, p -> p.getFileName().toString().matches("\\d+"))) {
-            for (Path d : dirs) pids.put(Long.parseLong(d.getFileName().toString()), d);
+            for (Path d : dirs) pids.add(Long.parseLong(d.getFileName().toString()));
         } catch (IOException e) {
             return List.of();
         }
-        for (Map.Entry<Long, Path> p : pids.entrySet()) {
-            String ns = namespaceOf(p.getValue());
-            if (ns == null || ns.equals(own) || byNamespace.containsKey(ns)) continue;
+        pids.sort(null); // the lowest pid of a namespace speaks for it
+        Set<String> seen = new HashSet<>();
+        List<ForeignMount> found = new ArrayList<>();
+        for (long pid : pids) {
+            Path dir = procRoot.resolve(Long.toString(pid));
+            String ns = namespaceOf(dir);
+            if (ns == null || ns.equals(own) || seen.contains(ns)) continue;
             List<String> points = new ArrayList<>();
             try {
-                for (MountEntry e : MountInfoParser.parse(Files.readString(p.getValue().resolve("mountinfo")))) {
+                for (MountEntry e : MountInfoParser.parse(Files.readString(dir.resolve("mountinfo")))) {
                     if (e.majorMinor().equals(majorMinor)) points.add(e.mountPoint());
                 }
             } catch (IOException | IllegalArgumentException e) {
                 continue; // the process exited meanwhile
             }
-            // an empty entry still marks the namespace as seen, so that its other processes are skipped
-            byNamespace.put(ns, points.isEmpty() ? null : new ForeignMount(p.getKey(), command(p.getValue()), ns, points));
+            seen.add(ns);
+            if (!points.isEmpty()) found.add(new ForeignMount(pid, command(dir), ns, points));
         }
-        List<ForeignMount> found = new ArrayList<>();
-        for (ForeignMount f : byNamespace.values()) if (f != null) found.add(f);
         return found;
     }
 

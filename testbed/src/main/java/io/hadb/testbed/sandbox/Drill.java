@@ -331,7 +331,7 @@ final class Drill {
     }
 
     /**
-     * As above; a Secondary that stays StandAlone for 8 s is connected as an operator would (recorded in steps):
+     * As above; a Secondary that stays StandAlone for {@link SandboxFaults#AGENT_RECONNECT_GRACE} is connected as an operator would (recorded in steps):
      * its agent does not reconnect it, and without it the drill could not go on.
      */
     private void awaitResync(DrillWriter w, long after, List<String> steps) throws IOException, InterruptedException {
@@ -349,7 +349,7 @@ final class Drill {
                     s.append(n.name()).append(' ').append(st.summary()).append("; ");
                     if (!st.isPrimary() && st.summary().contains("StandAlone")) {
                         long since = standAloneSince.computeIfAbsent(n.name(), k -> System.nanoTime());
-                        if (System.nanoTime() - since > 8_000_000_000L) {
+                        if (System.nanoTime() - since > SandboxFaults.AGENT_RECONNECT_GRACE.toNanos()) {
                             String step = faults.reconnectIfStandAlone(n.name());
                             if (step != null) steps.add(step);
                             standAloneSince.remove(n.name());

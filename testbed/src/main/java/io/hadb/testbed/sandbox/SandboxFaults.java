@@ -97,7 +97,7 @@ final class SandboxFaults {
             }
             case REPLICATION_LINK -> cutLink();
             case DISK -> {
-                java.nio.file.Files.writeString(layout.diskFaultMark(node), "");
+                Files.writeString(layout.diskFaultMark(node), "");
                 emu("fail-disk", node, SandboxLayout.RESOURCE);
             }
             case MYSQLD_CRASH -> signalMysqld(node, ProcessGroups.SIGKILL, "killed");
@@ -151,14 +151,14 @@ final class SandboxFaults {
         if (link.ok()) done.add("replication link restored");
         for (SandboxLayout.Node n : SandboxLayout.dataNodes()) {
             // only a disk the disk fault failed: one the agent detached itself is the agent's to attach
-            if (sandbox.agentPid(n.name()).isEmpty() || !java.nio.file.Files.exists(layout.diskFaultMark(n.name()))) continue;
+            if (sandbox.agentPid(n.name()).isEmpty() || !Files.exists(layout.diskFaultMark(n.name()))) continue;
             DrbdAdm d = new DrbdAdm(runner, SandboxLayout.RESOURCE, Sandbox.pair(layout).settings(n.name()));
             try {
                 if (d.dstate().local().toString().matches("(?i)diskless|failed")) {
                     d.attach();
                     done.add(n.name() + " disk attached again");
                 }
-                java.nio.file.Files.deleteIfExists(layout.diskFaultMark(n.name()));
+                Files.deleteIfExists(layout.diskFaultMark(n.name()));
             } catch (DrbdCommandException | io.hadb.agent.drbd.DrbdParseException e) {
                 done.add(n.name() + ": disk not attached again (" + e.getMessage().strip() + ")");
             }
@@ -185,7 +185,7 @@ final class SandboxFaults {
      */
     private List<String> reconnectStandAlone() throws IOException {
         List<String> steps = new ArrayList<>();
-        long deadline = System.nanoTime() + 8_000_000_000L;
+        long deadline = System.nanoTime() + AGENT_RECONNECT_GRACE.toNanos();
         for (SandboxLayout.Node n : SandboxLayout.dataNodes()) {
             if (sandbox.agentPid(n.name()).isEmpty()) continue;
             DrbdAdm d = new DrbdAdm(runner, SandboxLayout.RESOURCE, Sandbox.pair(layout).settings(n.name()));
@@ -229,6 +229,9 @@ final class SandboxFaults {
             return OPERATOR_STEP + "drbdadm connect r0 on " + node + " failed: " + e.getMessage().strip();
         }
     }
+
+    /** How long a StandAlone Secondary's own agent gets to connect it before it is done as an operator step. */
+    static final Duration AGENT_RECONNECT_GRACE = Duration.ofSeconds(8);
 
     /** Marks a heal step that the agents should have done themselves. */
     static final String OPERATOR_STEP = "operator step: ";
